@@ -1,0 +1,78 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { installAuth } from './http/auth.js';
+import { installJsonParsers } from './http/content-types.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { installOpenApi } from './http/openapi.js';
+import type { TypedApp } from './http/types.js';
+import { installValidation } from './http/validation.js';
+import { authRoutes } from './modules/accounts/auth-routes.js';
+import { constraintErrors } from './constraint-errors.js';
+import { userRoutes } from './modules/accounts/user-routes.js';
+import { appRoutes } from './modules/apps/routes.js';
+import { apiKeyVerifier } from './modules/system/api-keys.js';
+import type { InstanceSecrets } from './modules/system/instance-secrets.js';
+import { systemRoutes } from './modules/system/routes.js';
+import { createServices, type Services } from './services.js';
+import { VERSION } from './version.js';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  secrets: InstanceSecrets;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+  /** How often a process polls for revocations made by others (PostgreSQL only). */
+  revocationPollMs?: number;
+}
+
+/**
+ * The composition root: repositories from the database, services from repositories and
+ * configuration, routes from services. Does not listen; server.ts and the tests do.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  return (await buildAppWithServices(deps)).app;
+}
+
+/** buildApp, also handing back the services behind the routes (the tests seed data through them). */
+export async function buildAppWithServices(deps: AppDeps): Promise<{ app: FastifyInstance; services: Services }> {
+  const { config, database } = deps;
+  const clock = deps.clock ?? systemClock;
+
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+  }).withTypeProvider() as unknown as TypedApp;
+  const services = createServices({
+    config,
+    database,
+    secrets: deps.secrets,
+    clock,
+    revocationPollMs: deps.revocationPollMs ?? 5000,
+    onBackgroundError: (error) => app.log.warn({ err: error }, 'background task failed'),
+  });
+  const { tokens, apps, accounts, sessions, revocationSync } = services;
+
+  installValidation(app);
+  installJsonParsers(app);
+  installErrorHandler(app, constraintErrors);
+  installAuth(app, {
+    verifyAccessToken: (token) => tokens.verify(token),
+    verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps),
+  });
+  await installOpenApi(app, VERSION);
+
+  await app.register(systemRoutes, { database });
+  await app.register(authRoutes, { accounts, sessions });
+  await app.register(userRoutes, { accounts });
+  await app.register(appRoutes, { apps });
+
+  app.addHook('onReady', () => revocationSync.start());
+  app.addHook('onClose', () => revocationSync.stop());
+  return { app, services };
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { CliError } from './cli/errors.js';
+import { operatorCommands } from './cli/operator.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
+import { databaseErrorOf } from './db/errors.js';
+import { constraintErrors } from './constraint-errors.js';
+import { AppError } from './http/errors.js';
+import { openRuntime } from './runtime.js';
+import { serve } from './server.js';
+import { VERSION } from './version.js';
+
+const program = new Command()
+  .name('sentinel')
+  .description('Sentinel: one user base shared by many apps')
+  .version(VERSION);
+
+program
+  .command('serve')
+  .description('serve the HTTP API (migrates the database first)')
+  .action(async () => {
+    await serve(loadConfig());
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations, then exit')
+  .action(async () => {
+    const runtime = await openRuntime(loadConfig(), 'migrate');
+    await runtime.close();
+    process.stderr.write('Database is up to date\n');
+  });
+
+operatorCommands(program);
+
+program.parseAsync().catch((error: unknown) => {
+  const database = databaseErrorOf(error);
+  const known = database?.constraint ? constraintErrors[database.constraint as keyof typeof constraintErrors] : undefined;
+  if (known) error = known();
+  if (error instanceof AppError) {
+    process.stderr.write(`sentinel: ${error.detail ?? error.title}\n`);
+  } else if (database) {
+    // Not the wrapper's message: it lists the query's parameters, password hashes among them.
+    process.stderr.write(`sentinel: database error ${database.code}: ${database.message}\n`);
+  } else if (error instanceof CliError || error instanceof ConfigError || error instanceof DataDirLockedError) {
+    process.stderr.write(`sentinel: ${error.message}\n`);
+  } else {
+    process.stderr.write(`sentinel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

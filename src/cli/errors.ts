@@ -1,0 +1,4 @@
+/** A failure to report in one line, without a stack trace. */
+export class CliError extends Error {
+  override name = 'CliError';
+}

@@ -1,0 +1,130 @@
+import path from 'node:path';
+
+/** Everything Sentinel reads from its environment, validated once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  /** postgres://... when running on a PostgreSQL server; undefined for embedded PGlite. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  /** Bootstrap API key; undefined means "generate one on first start and keep it". */
+  apiKey: string | undefined;
+  /** HS256 signing secret; undefined means "generate one on first start and keep it". */
+  jwtSecret: string | undefined;
+  jwtIssuer: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  bodyLimitBytes: number;
+  bulkBodyLimitBytes: number;
+  profileMaxBytes: number;
+  argon2: Argon2Params;
+  trustProxy: boolean;
+  logLevel: string;
+}
+
+export interface Argon2Params {
+  memoryKib: number;
+  iterations: number;
+  parallelism: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** OWASP's first recommended argon2id setting: 19 MiB, 2 iterations, 1 lane. */
+export const OWASP_ARGON2: Argon2Params = { memoryKib: 19_456, iterations: 2, parallelism: 1 };
+
+export const MIN_JWT_SECRET_BYTES = 32;
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+
+  const jwtSecret = read('SENTINEL_JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < MIN_JWT_SECRET_BYTES) {
+    throw new ConfigError(
+      `SENTINEL_JWT_SECRET is ${Buffer.byteLength(jwtSecret, 'utf8')} bytes; it must be at least ${MIN_JWT_SECRET_BYTES} bytes (try: openssl rand -base64 48)`,
+    );
+  }
+  const apiKey = read('SENTINEL_API_KEY');
+  if (apiKey !== undefined && apiKey.length < 16) {
+    throw new ConfigError('SENTINEL_API_KEY must be at least 16 characters (try: openssl rand -hex 32)');
+  }
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: read('HOST') ?? '127.0.0.1',
+    databaseUrl,
+    databasePoolSize: integer(env, 'SENTINEL_DB_POOL_SIZE', 10, 1, 1000),
+    dataDir: path.resolve(read('SENTINEL_DATA_DIR') ?? './data'),
+    apiKey,
+    jwtSecret,
+    jwtIssuer: read('SENTINEL_JWT_ISSUER') ?? 'sentinel',
+    accessTokenTtlSeconds: duration(env, 'SENTINEL_ACCESS_TOKEN_TTL', 15 * 60),
+    refreshTokenTtlSeconds: duration(env, 'SENTINEL_REFRESH_TOKEN_TTL', 30 * 24 * 3600),
+    bodyLimitBytes: bytes(env, 'SENTINEL_BODY_LIMIT', 1024 * 1024),
+    bulkBodyLimitBytes: bytes(env, 'SENTINEL_BULK_BODY_LIMIT', 64 * 1024 * 1024),
+    profileMaxBytes: bytes(env, 'SENTINEL_PROFILE_MAX_BYTES', 256 * 1024),
+    argon2: {
+      memoryKib: integer(env, 'SENTINEL_ARGON2_MEMORY_KIB', OWASP_ARGON2.memoryKib, 1024, 4 * 1024 * 1024),
+      iterations: integer(env, 'SENTINEL_ARGON2_ITERATIONS', OWASP_ARGON2.iterations, 1, 100),
+      parallelism: integer(env, 'SENTINEL_ARGON2_PARALLELISM', OWASP_ARGON2.parallelism, 1, 16),
+    },
+    trustProxy: boolean(env, 'SENTINEL_TRUST_PROXY', false),
+    logLevel: read('SENTINEL_LOG_LEVEL') ?? 'info',
+  };
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Seconds, or a number with a unit: `900`, `15m`, `12h`, `30d`. */
+function duration(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^(\d+)([smhd]?)$/.exec(raw);
+  if (!match) throw new ConfigError(`${name} must be seconds or a duration like 15m, 12h, 30d; got "${raw}"`);
+  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
+  if (seconds < 1) throw new ConfigError(`${name} must be at least one second`);
+  return seconds;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** Bytes, or a number with a unit: `1048576`, `256KiB`, `64MiB`. */
+function bytes(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(raw);
+  const unit = BYTE_UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (!match || unit === undefined) throw new ConfigError(`${name} must be bytes or a size like 256KiB, 64MiB; got "${raw}"`);
+  const value = Number(match[1]) * unit;
+  if (value < 1024) throw new ConfigError(`${name} must be at least 1KiB`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}

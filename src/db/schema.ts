@@ -1,0 +1,232 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/*
+ * The whole data model. Constraint and index names are part of the error contract:
+ * src/db/errors.ts maps them to API errors, so rename them only together.
+ */
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Generated secrets that must survive restarts and be shared by every process on one database. */
+export const instanceSettings = pgTable('instance_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: createdAt(),
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: text('username').notNull(),
+    email: text('email').notNull(),
+    firstName: text('first_name').notNull().default(''),
+    lastName: text('last_name').notNull().default(''),
+    /** argon2id PHC string, or an imported hash awaiting its upgrade on first login. */
+    passwordHash: text('password_hash').notNull(),
+    passwordAlgorithm: text('password_algorithm').notNull().default('argon2id'),
+    passwordSalt: text('password_salt'),
+    passwordSaltPosition: text('password_salt_position'),
+    operator: boolean('operator').notNull().default(false),
+    otpEnabled: boolean('otp_enabled').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+    uniqueIndex('users_username_key').on(sql`lower(${t.username})`),
+    index('users_deleted_at_idx').on(t.deletedAt).where(sql`${t.deletedAt} IS NOT NULL`),
+    index('users_operator_idx').on(t.id).where(sql`${t.operator} AND ${t.deletedAt} IS NULL`),
+    check('users_salt_position_check', sql`${t.passwordSaltPosition} IN ('prefix', 'suffix')`),
+  ],
+);
+
+export const apps = pgTable(
+  'apps',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    domains: text('domains').array().notNull().default(sql`'{}'::text[]`),
+    /** JSON Schema (draft 2020-12) that every profile_data of this app must satisfy. */
+    profileSchema: jsonb('profile_schema'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('apps_name_key').on(sql`lower(${t.name})`)],
+);
+
+export const appApiKeys = pgTable(
+  'app_api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    name: text('name').notNull().default(''),
+    /** SHA-256 of the key: keys are random 256-bit values, so a fast hash is enough. */
+    keyHash: text('key_hash').notNull(),
+    /** First characters of the key, shown in listings so operators can tell keys apart. */
+    keyPrefix: text('key_prefix').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('app_api_keys_key_hash_key').on(t.keyHash), index('app_api_keys_app_id_idx').on(t.appId)],
+);
+
+/** One row per login. Access tokens carry the session id (`sid`) so revoking the row ends them. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    appId: integer('app_id').references(() => apps.id, { onDelete: 'set null' }),
+    /** SHA-256 of the current refresh token; spent ones move to spent_refresh_tokens. */
+    refreshTokenHash: text('refresh_token_hash').notNull(),
+    refreshExpiresAt: timestamp('refresh_expires_at', { withTimezone: true }).notNull(),
+    refreshDisabledAt: timestamp('refresh_disabled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    lastRefreshedAt: timestamp('last_refreshed_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedReason: text('revoked_reason'),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+  },
+  (t) => [
+    uniqueIndex('sessions_refresh_token_hash_key').on(t.refreshTokenHash),
+    index('sessions_user_id_idx').on(t.userId),
+    index('sessions_revoked_at_idx').on(t.revokedAt).where(sql`${t.revokedAt} IS NOT NULL`),
+  ],
+);
+
+/** Refresh tokens already rotated away: seeing one again means it was stolen, so the session ends. */
+export const spentRefreshTokens = pgTable(
+  'spent_refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    spentAt: timestamp('spent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('spent_refresh_tokens_session_id_idx').on(t.sessionId)],
+);
+
+export const profiles = pgTable(
+  'profiles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Creation order: a bulk insert shares one created_at, so lists order by this instead. */
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    appId: integer('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'restrict' }),
+    profileData: jsonb('profile_data').notNull(),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('profiles_user_app_seq_idx').on(t.userId, t.appId, t.seq),
+    index('profiles_app_seq_idx').on(t.appId, t.seq),
+    index('profiles_profile_data_gin_idx').using('gin', t.profileData.op('jsonb_path_ops')),
+  ],
+);
+
+/** Append-only record of security events (a trigger refuses UPDATE and DELETE). */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+    action: text('action').notNull(),
+    /** No foreign keys: the trail must outlive a purged user or a deleted app. */
+    actorUserId: uuid('actor_user_id'),
+    targetUserId: uuid('target_user_id'),
+    appId: integer('app_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    index('audit_events_occurred_at_idx').on(t.occurredAt, t.id),
+    index('audit_events_actor_idx').on(t.actorUserId, t.id),
+    index('audit_events_target_idx').on(t.targetUserId, t.id),
+    index('audit_events_action_idx').on(t.action, t.id),
+  ],
+);
+
+/** A user's TOTP secret, encrypted (AES-256-GCM); pending until confirmed with a first code. */
+export const userTotp = pgTable('user_totp', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  secretEncrypted: text('secret_encrypted').notNull(),
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  /** Highest accepted 30-second step: a code is accepted once (replay protection). */
+  lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+  createdAt: createdAt(),
+});
+
+export const otpRecoveryCodes = pgTable(
+  'otp_recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('otp_recovery_codes_user_id_idx').on(t.userId)],
+);
+
+/** The second step of a TOTP login: single-use, short-lived, capped attempts. */
+export const otpChallenges = pgTable(
+  'otp_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    appId: integer('app_id').references(() => apps.id, { onDelete: 'set null' }),
+    attempts: smallint('attempts').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('otp_challenges_token_hash_key').on(t.tokenHash), index('otp_challenges_user_id_idx').on(t.userId)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUserRow = typeof users.$inferInsert;
+export type SessionRow = typeof sessions.$inferSelect;
+export type AppRow = typeof apps.$inferSelect;
+export type ProfileRow = typeof profiles.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { HttpErrors } from './errors.js';
+
+export type BodyType = 'json' | 'merge-patch';
+
+const MEDIA_TYPES: Record<BodyType, string> = {
+  json: 'application/json',
+  'merge-patch': 'application/merge-patch+json',
+};
+
+/**
+ * JSON is the only body format. Keys such as `__proto__` stay plain data (JSON.parse makes
+ * them own properties, never prototypes), so profiles can store them as users sent them.
+ */
+export function installJsonParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser([MEDIA_TYPES.json, MEDIA_TYPES['merge-patch']], { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim().length === 0) {
+      done(HttpErrors.malformedJson('The body is empty but its Content-Type says JSON'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      // V8's message quotes the body; keep only where it broke.
+      const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
+      const where = position ? ` (at character ${position})` : error instanceof RangeError ? ' (nested too deeply)' : '';
+      done(HttpErrors.malformedJson(`The body is not valid JSON${where}`), undefined);
+    }
+  });
+
+  // Both media types parse the same way; each route still accepts only its own.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined) return;
+    const expected = MEDIA_TYPES[request.routeOptions.config.bodyType ?? 'json'];
+    const sent = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    if (sent !== expected) throw HttpErrors.unsupportedMediaType(`Send the body as ${expected}`);
+  });
+}

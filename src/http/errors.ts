@@ -1,0 +1,73 @@
+/** One entry of a problem's `errors` list: a JSON pointer (body) or `querystring/x`, `params/x`. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * Every expected failure. The error handler renders it as RFC 9457 problem details:
+ * `type` is `urn:sentinel:problem:<code>`, so clients can branch on the code.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const PROBLEM_TYPE_PREFIX = 'urn:sentinel:problem:';
+
+interface ErrorSpec {
+  status: number;
+  title: string;
+}
+
+export type ErrorFactory = ((detail?: string, errors?: FieldError[]) => AppError) & { code: string; status: number };
+
+/** Declares a feature's error codes once: `Errors.emailTaken('...')` builds the AppError. */
+export function defineErrors<T extends Record<string, ErrorSpec>>(specs: T): { [K in keyof T]: ErrorFactory } {
+  const factories = {} as { [K in keyof T]: ErrorFactory };
+  for (const [name, spec] of Object.entries(specs) as [keyof T & string, ErrorSpec][]) {
+    const code = snakeCase(name);
+    const factory = ((detail?: string, errors?: FieldError[]) =>
+      new AppError(code, spec.status, spec.title, detail, errors)) as ErrorFactory;
+    factory.code = code;
+    factory.status = spec.status;
+    factories[name] = factory;
+  }
+  return factories;
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** Errors any route can raise. */
+export const HttpErrors = defineErrors({
+  badRequest: { status: 400, title: 'Bad request' },
+  validationFailed: { status: 400, title: 'The request is not valid' },
+  malformedJson: { status: 400, title: 'The body is not valid JSON' },
+  invalidText: { status: 400, title: 'The request holds text that cannot be stored' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  invalidApiKey: { status: 401, title: 'Invalid API key' },
+  invalidToken: { status: 401, title: 'Invalid or expired token' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  notFound: { status: 404, title: 'Not found' },
+  routeNotFound: { status: 404, title: 'No such route' },
+  conflict: { status: 409, title: 'Conflict' },
+  preconditionFailed: { status: 412, title: 'Precondition failed' },
+  payloadTooLarge: { status: 413, title: 'The body is too large' },
+  unsupportedMediaType: { status: 415, title: 'Unsupported content type' },
+  unprocessable: { status: 422, title: 'The request cannot be processed' },
+  rateLimited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+});

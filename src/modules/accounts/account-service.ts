@@ -1,0 +1,147 @@
+import type { Db } from '../../db/client.js';
+import type { UserRow } from '../../db/schema.js';
+import type { Principal } from '../../http/auth.js';
+import type { RequestContext } from '../../http/request-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { AccountErrors } from './errors.js';
+import type { Passwords, StoredPassword } from './passwords.js';
+import type { RegisterInput, UserInfoUpdate } from './schemas.js';
+import { storedPasswordOf, type SessionService } from './session-service.js';
+import type { UserChanges, UsersRepository } from './users-repository.js';
+
+/** Turns an imported hash (`password_hash` + `hash_algorithm`) into what the users table stores, or throws a 400. */
+export interface PasswordImporter {
+  parse(input: { passwordHash: string; hashAlgorithm: string; salt?: string | undefined; saltPosition?: string | undefined }): StoredPassword;
+}
+
+export interface AccountServiceDeps {
+  db: Db;
+  users: UsersRepository;
+  passwords: Passwords;
+  sessions: SessionService;
+  audit: AuditLog;
+  passwordImporter?: PasswordImporter;
+}
+
+export interface RegisterOptions {
+  operator?: boolean;
+  /** The operator creating the account; the new user themself when absent. */
+  actorUserId?: string;
+}
+
+/** The user's own account: registration, profile fields, password, deletion. */
+export class AccountService {
+  constructor(private readonly deps: AccountServiceDeps) {}
+
+  async register(input: RegisterInput, context: RequestContext, options: RegisterOptions = {}): Promise<UserRow> {
+    const password = await this.passwordFor(input);
+    const { user_info: info } = input;
+    return this.deps.db.transaction(async (tx) => {
+      const user = await this.deps.users.insert(
+        {
+          username: info.username,
+          email: info.email,
+          firstName: info.first_name ?? '',
+          lastName: info.last_name ?? '',
+          passwordHash: password.hash,
+          passwordAlgorithm: password.algorithm,
+          passwordSalt: password.salt,
+          passwordSaltPosition: password.saltPosition,
+          operator: options.operator ?? false,
+        },
+        tx,
+      );
+      await this.deps.audit.record(
+        {
+          action: 'user.registered',
+          actorUserId: options.actorUserId ?? user.id,
+          targetUserId: user.id,
+          detail: { imported: password.algorithm !== 'argon2id', operator: user.operator },
+        },
+        context,
+        tx,
+      );
+      return user;
+    });
+  }
+
+  async currentUser(principal: Principal): Promise<UserRow> {
+    const user = await this.deps.users.findActiveById(principal.userId);
+    if (!user) throw AccountErrors.userNotFound('The account no longer exists');
+    return user;
+  }
+
+  async updateInfo(principal: Principal, update: UserInfoUpdate, context: RequestContext): Promise<UserRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const user = await this.deps.users.update(principal.userId, userChanges(update), tx);
+      if (!user) throw AccountErrors.userNotFound('The account no longer exists');
+      await this.deps.audit.record(
+        { action: 'user.updated', actorUserId: user.id, targetUserId: user.id, detail: { fields: Object.keys(update) } },
+        context,
+        tx,
+      );
+      return user;
+    });
+  }
+
+  async changePassword(principal: Principal, oldPassword: string, newPassword: string, context: RequestContext): Promise<void> {
+    const user = await this.currentUser(principal);
+    const check = await this.deps.passwords.check(oldPassword, storedPasswordOf(user));
+    if (!check.valid) {
+      await this.deps.audit.record({ action: 'password.change_failed', actorUserId: user.id, targetUserId: user.id }, context);
+      throw AccountErrors.wrongPassword('old_password is not the current password');
+    }
+    await this.deps.users.setPassword(user.id, await this.deps.passwords.hash(newPassword));
+    const ended = await this.deps.sessions.endAllSessions(user.id, 'password_changed', principal.sessionId);
+    await this.deps.audit.record(
+      { action: 'password.changed', actorUserId: user.id, targetUserId: user.id, detail: { sessions_ended: ended.length } },
+      context,
+    );
+  }
+
+  async deleteAccount(principal: Principal, context: RequestContext): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const { users } = this.deps;
+      if (principal.operator) {
+        await users.lockOperatorSet(tx);
+        const user = await users.findActiveById(principal.userId, tx);
+        if (user?.operator && (await users.countActiveOperators(tx)) <= 1) {
+          throw AccountErrors.lastOperator('You are the last operator: make someone else an operator before deleting your account');
+        }
+      }
+      const deleted = await users.softDelete(principal.userId, tx);
+      if (!deleted) throw AccountErrors.userNotFound('The account no longer exists');
+      await this.deps.audit.record({ action: 'user.deleted', actorUserId: principal.userId, targetUserId: principal.userId }, context, tx);
+    });
+    await this.deps.sessions.endAllSessions(principal.userId, 'user_deleted');
+  }
+
+  private async passwordFor(input: RegisterInput): Promise<StoredPassword> {
+    const passwordHash = input.password_hash || undefined;
+    const hashAlgorithm = input.hash_algorithm || undefined;
+    if (input.password && (passwordHash || hashAlgorithm)) {
+      throw AccountErrors.passwordRequired('Send either password, or password_hash with hash_algorithm; not both');
+    }
+    if (passwordHash || hashAlgorithm) {
+      if (!this.deps.passwordImporter) throw AccountErrors.importNotSupported('Registering with password_hash is not supported yet; send password');
+      if (!passwordHash || !hashAlgorithm) {
+        throw AccountErrors.passwordRequired('An imported password needs both password_hash and hash_algorithm');
+      }
+      return this.deps.passwordImporter.parse({ passwordHash, hashAlgorithm, salt: input.salt, saltPosition: input.salt_position });
+    }
+    if (!input.password) throw AccountErrors.passwordRequired('Send password (8 to 256 characters)');
+    if (input.password.length < 8) {
+      throw AccountErrors.weakPassword('password must be at least 8 characters', [{ path: '/password', message: 'must be at least 8 characters' }]);
+    }
+    return { hash: await this.deps.passwords.hash(input.password), algorithm: 'argon2id', salt: null, saltPosition: null };
+  }
+}
+
+function userChanges(update: UserInfoUpdate): UserChanges {
+  return {
+    ...(update.username !== undefined ? { username: update.username } : {}),
+    ...(update.email !== undefined ? { email: update.email } : {}),
+    ...(update.first_name !== undefined ? { firstName: update.first_name } : {}),
+    ...(update.last_name !== undefined ? { lastName: update.last_name } : {}),
+  };
+}

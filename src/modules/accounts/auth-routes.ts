@@ -1,0 +1,201 @@
+import { Type } from 'typebox';
+import { principalOf } from '../../http/auth.js';
+import { contextOf } from '../../http/request-context.js';
+import { MessageSchema, ProblemSchema, SingleLine, Timestamp } from '../../http/schemas.js';
+import type { TypedApp } from '../../http/types.js';
+import type { AccountService } from './account-service.js';
+import { AccountErrors } from './errors.js';
+import { NewPassword, PresentedPassword, RegisterBody, SessionSchema, toUser, UserSchema } from './schemas.js';
+import type { IssuedSession, SessionService } from './session-service.js';
+
+export interface AuthRoutesDeps {
+  accounts: AccountService;
+  sessions: SessionService;
+}
+
+const OtpRequiredSchema = Type.Object(
+  {
+    otp_required: Type.Literal(true),
+    otp_token: Type.String({ description: 'Send to POST /auth/verify-otp with a code; single-use, valid 5 minutes' }),
+  },
+  { title: 'OtpRequired' },
+);
+
+const LoginBody = Type.Object(
+  {
+    email: Type.Optional(SingleLine({ maxLength: 320, examples: ['johndo@example.com'] })),
+    username: Type.Optional(SingleLine({ maxLength: 320 })),
+    password: PresentedPassword,
+  },
+  { additionalProperties: false, examples: [{ email: 'johndo@example.com', password: 'correct horse battery staple' }] },
+);
+
+export function toSessionBody(issued: IssuedSession) {
+  return {
+    token: issued.access.token,
+    token_type: 'Bearer' as const,
+    expires_in: issued.access.expiresIn,
+    refresh_token: issued.refreshToken,
+    user: toUser(issued.user),
+  };
+}
+
+export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRoutesDeps): Promise<void> {
+  app.post(
+    '/auth/register',
+    {
+      config: { auth: 'apiKey' },
+      schema: {
+        operationId: 'register',
+        tags: ['auth'],
+        summary: 'Register a user (or import one with a password hash)',
+        description:
+          'Creates an account shared by every app. Send `password` for a new user, or `password_hash` with `hash_algorithm` to import one. Empty `password_hash`/`hash_algorithm` strings count as absent, as the original accepted.',
+        body: RegisterBody,
+        response: {
+          201: Type.Object({ user: UserSchema }),
+          409: { ...ProblemSchema, description: 'Email or username already registered' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = await accounts.register(request.body, contextOf(request));
+      return reply.code(201).send({ user: toUser(user) });
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config: { auth: 'apiKey' },
+      schema: {
+        operationId: 'login',
+        tags: ['auth'],
+        summary: 'Log in with email or username and password',
+        description:
+          'Send `email` or `username` (email wins if both are non-empty). Answers a Session, or `{"otp_required": true, "otp_token"}` when the user has TOTP on. Unknown users and wrong passwords get the same 401, in about the same time.',
+        body: LoginBody,
+        response: {
+          200: Type.Union([SessionSchema, OtpRequiredSchema]),
+        },
+      },
+    },
+    async (request) => {
+      const { email, username, password } = request.body;
+      const result = await sessions.login({ ...loginName(email, username), password }, contextOf(request));
+      return result.kind === 'session' ? toSessionBody(result.session) : { otp_required: true as const, otp_token: result.otpToken };
+    },
+  );
+
+  app.get(
+    '/auth/verify',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'verifyToken',
+        tags: ['auth'],
+        summary: 'Check an access token and get its user',
+        response: {
+          200: Type.Object({ valid: Type.Literal(true), user: UserSchema, expires_at: Timestamp('When this access token expires') }),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const user = await accounts.currentUser(principal);
+      return { valid: true as const, user: toUser(user), expires_at: principal.expiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/auth/refresh',
+    {
+      config: { auth: 'none' },
+      schema: {
+        operationId: 'refreshSession',
+        tags: ['auth'],
+        summary: 'Trade a refresh token for a new session',
+        description:
+          'The refresh token is single-use: the answer carries a new one. Presenting a spent refresh token again ends the whole session (token theft).',
+        body: Type.Object(
+          { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
+          { additionalProperties: false, examples: [{ refresh_token: 'Yp2q...' }] },
+        ),
+        response: {
+          200: SessionSchema,
+          401: { ...ProblemSchema, description: 'Unknown, spent, expired or disabled refresh token' },
+        },
+      },
+    },
+    async (request) => toSessionBody(await sessions.refresh(request.body.refresh_token, contextOf(request))),
+  );
+
+  app.get(
+    '/auth/refresh-disable',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'disableRefresh',
+        tags: ['auth'],
+        summary: "Stop this session's refresh token from working",
+        description: 'The access token keeps working until it expires; the refresh token stops at once.',
+        response: { 200: MessageSchema },
+      },
+    },
+    async (request) => {
+      await sessions.disableRefresh(principalOf(request), contextOf(request));
+      return { message: 'Refresh disabled for this session' };
+    },
+  );
+
+  app.get(
+    '/auth/logout',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'logout',
+        tags: ['auth'],
+        summary: 'End this session',
+        description: "The session's access and refresh tokens stop working at once.",
+        response: { 200: MessageSchema },
+      },
+    },
+    async (request) => {
+      await sessions.logout(principalOf(request), contextOf(request));
+      return { message: 'Logged out' };
+    },
+  );
+
+  app.post(
+    '/auth/reset-password',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'resetPassword',
+        tags: ['auth'],
+        summary: 'Change your password',
+        description: "Needs the current password. Every other session of the user ends; this one stays.",
+        body: Type.Object(
+          { old_password: PresentedPassword, new_password: NewPassword },
+          { additionalProperties: false, examples: [{ old_password: 'correct horse battery staple', new_password: 'another long passphrase' }] },
+        ),
+        response: {
+          200: MessageSchema,
+          403: { ...ProblemSchema, description: 'old_password is wrong' },
+        },
+      },
+    },
+    async (request) => {
+      const { old_password, new_password } = request.body;
+      await accounts.changePassword(principalOf(request), old_password, new_password, contextOf(request));
+      return { message: 'Password changed; your other sessions have ended' };
+    },
+  );
+}
+
+/** Original clients may send both keys with one empty: an empty string counts as absent, and email wins over username. */
+function loginName(email: string | undefined, username: string | undefined): { email: string } | { username: string } {
+  if (email) return { email };
+  if (username) return { username };
+  throw AccountErrors.ambiguousLogin('Send email or username with the password', [{ path: '/email', message: 'is required (or username)' }]);
+}

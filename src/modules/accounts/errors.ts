@@ -1,0 +1,22 @@
+import { defineErrors } from '../../http/errors.js';
+
+export const AccountErrors = defineErrors({
+  emailTaken: { status: 409, title: 'Email already registered' },
+  usernameTaken: { status: 409, title: 'Username already taken' },
+  /** One answer for "no such user" and "wrong password", so logins cannot probe for accounts. */
+  invalidCredentials: { status: 401, title: 'Invalid credentials' },
+  invalidRefreshToken: { status: 401, title: 'Invalid refresh token' },
+  wrongPassword: { status: 403, title: 'Wrong password' },
+  userNotFound: { status: 404, title: 'User not found' },
+  lastOperator: { status: 409, title: 'Last operator' },
+  importNotSupported: { status: 400, title: 'Password import not supported yet' },
+  ambiguousLogin: { status: 400, title: 'Email or username required' },
+  passwordRequired: { status: 400, title: 'A password is required' },
+  weakPassword: { status: 400, title: 'Password too short' },
+});
+
+/** Unique indexes of the users table, and what a clash with each means to the client. */
+export const accountConstraintErrors = {
+  users_email_key: () => AccountErrors.emailTaken('Another account already uses this email'),
+  users_username_key: () => AccountErrors.usernameTaken('Another account already uses this username'),
+};

@@ -1,0 +1,146 @@
+import type { Clock } from '../../clock.js';
+import { randomSecret, sha256Hex } from '../../crypto/secrets.js';
+import type { UserRow } from '../../db/schema.js';
+import type { Principal } from '../../http/auth.js';
+import { HttpErrors } from '../../http/errors.js';
+import type { RequestContext } from '../../http/request-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { AccountErrors } from './errors.js';
+import type { Passwords } from './passwords.js';
+import type { RevocationSync } from './revocations.js';
+import type { SessionsRepository } from './sessions-repository.js';
+import type { AccessTokens, IssuedAccessToken } from './tokens.js';
+import type { UsersRepository } from './users-repository.js';
+
+export interface IssuedSession {
+  sessionId: string;
+  access: IssuedAccessToken;
+  refreshToken: string;
+  user: UserRow;
+}
+
+/** A login that needs a second factor first; finished by POST /auth/verify-otp. */
+export interface SecondFactor {
+  begin(user: UserRow, context: RequestContext): Promise<{ otpToken: string }>;
+}
+
+export type LoginResult = { kind: 'session'; session: IssuedSession } | { kind: 'otp_required'; otpToken: string };
+
+export interface LoginInput {
+  email?: string | undefined;
+  username?: string | undefined;
+  password: string;
+}
+
+export interface SessionServiceDeps {
+  users: UsersRepository;
+  sessions: SessionsRepository;
+  passwords: Passwords;
+  tokens: AccessTokens;
+  revocations: RevocationSync;
+  audit: AuditLog;
+  refreshTokenTtlSeconds: number;
+  clock: Clock;
+  secondFactor?: SecondFactor;
+}
+
+/** Logins and the life of a session: refresh rotation, reuse detection, logout, revocation. */
+export class SessionService {
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  async login(input: LoginInput, context: RequestContext): Promise<LoginResult> {
+    const { users, passwords, audit } = this.deps;
+    const user = await users.findActiveByLogin(input);
+    const check = user ? await passwords.check(input.password, storedPasswordOf(user)) : { valid: await passwords.checkNobody(input.password) };
+    if (!user || !check.valid) {
+      await audit.record(
+        { action: 'login.failed', targetUserId: user?.id ?? null, detail: { reason: user ? 'wrong_password' : 'unknown_user' } },
+        context,
+      );
+      throw AccountErrors.invalidCredentials('The email, username or password is wrong');
+    }
+    if (check.upgradedHash) await users.upgradePasswordHash(user.id, user.passwordHash, check.upgradedHash);
+    if (user.otpEnabled) {
+      // Never fall back to a password-only login for an account that turned on a second factor.
+      if (!this.deps.secondFactor) throw HttpErrors.unavailable('Two-factor login is not available on this server');
+      const { otpToken } = await this.deps.secondFactor.begin(user, context);
+      return { kind: 'otp_required', otpToken };
+    }
+    const session = await this.startSession(user, context);
+    await audit.record(
+      { action: 'login.succeeded', actorUserId: user.id, targetUserId: user.id, detail: { session_id: session.sessionId } },
+      context,
+    );
+    return { kind: 'session', session };
+  }
+
+  /** Opens a session for a user whose credentials have been checked. */
+  async startSession(user: UserRow, context: RequestContext): Promise<IssuedSession> {
+    const refreshToken = randomSecret();
+    const row = await this.deps.sessions.insert({
+      userId: user.id,
+      appId: context.appId,
+      refreshTokenHash: sha256Hex(refreshToken),
+      refreshExpiresAt: this.refreshExpiry(),
+      userAgent: context.userAgent,
+      ip: context.ip,
+    });
+    const access = await this.deps.tokens.issue(user, row.id);
+    return { sessionId: row.id, access, refreshToken, user };
+  }
+
+  async refresh(refreshToken: string, context: RequestContext): Promise<IssuedSession> {
+    const { sessions, users, tokens, audit } = this.deps;
+    const oldHash = sha256Hex(refreshToken);
+    const newToken = randomSecret();
+    const session = await sessions.rotateRefreshToken(oldHash, sha256Hex(newToken), this.refreshExpiry());
+    if (!session) {
+      const reusedSessionId = await sessions.findSessionOfSpentToken(oldHash);
+      if (reusedSessionId) {
+        // A spent token came back: whoever holds the current one may be a thief, so end it for both.
+        const ended = await sessions.revoke(reusedSessionId, 'refresh_token_reused');
+        if (ended) await this.deps.revocations.publish([reusedSessionId]);
+        const owner = await sessions.findById(reusedSessionId);
+        await audit.record({ action: 'session.refresh_reused', targetUserId: owner?.userId ?? null, detail: { session_id: reusedSessionId } }, context);
+      }
+      throw AccountErrors.invalidRefreshToken('The refresh token is unknown, spent, expired or disabled; log in again');
+    }
+    const user = await users.findActiveById(session.userId);
+    if (!user) throw AccountErrors.invalidRefreshToken('The account no longer exists');
+    const access = await tokens.issue(user, session.id);
+    return { sessionId: session.id, access, refreshToken: newToken, user };
+  }
+
+  async logout(principal: Principal, context: RequestContext): Promise<void> {
+    if (await this.deps.sessions.revoke(principal.sessionId, 'logout')) {
+      await this.deps.revocations.publish([principal.sessionId]);
+    }
+    await this.deps.audit.record(
+      { action: 'session.logged_out', actorUserId: principal.userId, targetUserId: principal.userId, detail: { session_id: principal.sessionId } },
+      context,
+    );
+  }
+
+  async disableRefresh(principal: Principal, context: RequestContext): Promise<void> {
+    await this.deps.sessions.disableRefresh(principal.sessionId);
+    await this.deps.audit.record(
+      { action: 'session.refresh_disabled', actorUserId: principal.userId, targetUserId: principal.userId, detail: { session_id: principal.sessionId } },
+      context,
+    );
+  }
+
+  /** Ends every session of a user (except `keep`) here and in every other process. */
+  async endAllSessions(userId: string, reason: string, keep?: string): Promise<string[]> {
+    const ended = await this.deps.sessions.revokeAllOfUser(userId, reason, keep);
+    if (ended.length > 0) await this.deps.revocations.publish(ended);
+    return ended;
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(this.deps.clock().getTime() + this.deps.refreshTokenTtlSeconds * 1000);
+  }
+}
+
+export function storedPasswordOf(user: UserRow) {
+  return { hash: user.passwordHash, algorithm: user.passwordAlgorithm, salt: user.passwordSalt, saltPosition: user.passwordSaltPosition };
+}

@@ -1,0 +1,88 @@
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { users, type NewUserRow, type UserRow } from '../../db/schema.js';
+
+export type UserChanges = Partial<Pick<NewUserRow, 'username' | 'email' | 'firstName' | 'lastName' | 'operator' | 'otpEnabled'>>;
+
+const lower = (value: string) => sql`lower(${value})`;
+
+/** Any constant, distinct from the migration lock's. */
+const OPERATOR_SET_LOCK = 7_361_202;
+
+/** SQL for the users table. Lookups by email and username are case-insensitive (the unique indexes are on lower()). */
+export class UsersRepository {
+  constructor(private readonly db: Executor) {}
+
+  async insert(user: NewUserRow, executor: Executor = this.db): Promise<UserRow> {
+    const [row] = await executor.insert(users).values(user).returning();
+    return row!;
+  }
+
+  async findById(id: string, executor: Executor = this.db): Promise<UserRow | undefined> {
+    const [row] = await executor.select().from(users).where(eq(users.id, id));
+    return row;
+  }
+
+  async findActiveById(id: string, executor: Executor = this.db): Promise<UserRow | undefined> {
+    const [row] = await executor.select().from(users).where(and(eq(users.id, id), isNull(users.deletedAt)));
+    return row;
+  }
+
+  async findActiveByLogin(login: { email?: string; username?: string }): Promise<UserRow | undefined> {
+    const match = login.email !== undefined ? eq(sql`lower(${users.email})`, lower(login.email)) : eq(sql`lower(${users.username})`, lower(login.username ?? ''));
+    const [row] = await this.db.select().from(users).where(and(match, isNull(users.deletedAt)));
+    return row;
+  }
+
+  async update(id: string, changes: UserChanges, executor: Executor = this.db): Promise<UserRow | undefined> {
+    const [row] = await executor
+      .update(users)
+      .set({ ...changes, updatedAt: sql`now()` })
+      .where(and(eq(users.id, id), isNull(users.deletedAt)))
+      .returning();
+    return row;
+  }
+
+  async setPassword(id: string, hash: string, executor: Executor = this.db): Promise<void> {
+    await executor
+      .update(users)
+      .set({ passwordHash: hash, passwordAlgorithm: 'argon2id', passwordSalt: null, passwordSaltPosition: null, updatedAt: sql`now()` })
+      .where(eq(users.id, id));
+  }
+
+  /**
+   * Replaces a hash only if it is still the one that was checked, so two concurrent logins
+   * upgrading the same imported hash cannot overwrite a password changed in between.
+   */
+  async upgradePasswordHash(id: string, checkedHash: string, newHash: string): Promise<void> {
+    await this.db
+      .update(users)
+      .set({ passwordHash: newHash, passwordAlgorithm: 'argon2id', passwordSalt: null, passwordSaltPosition: null })
+      .where(and(eq(users.id, id), eq(users.passwordHash, checkedHash)));
+  }
+
+  async softDelete(id: string, executor: Executor = this.db): Promise<UserRow | undefined> {
+    const [row] = await executor
+      .update(users)
+      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(users.id, id), isNull(users.deletedAt)))
+      .returning();
+    return row;
+  }
+
+  /**
+   * Serialises changes that could remove the last operator (demotion, deletion) for the
+   * rest of the transaction, so two operators leaving at once cannot both pass the count.
+   */
+  async lockOperatorSet(executor: Executor): Promise<void> {
+    await executor.execute(sql`SELECT pg_advisory_xact_lock(${OPERATOR_SET_LOCK})`);
+  }
+
+  async countActiveOperators(executor: Executor = this.db): Promise<number> {
+    const [row] = await executor
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.operator, true), isNull(users.deletedAt)));
+    return row?.n ?? 0;
+  }
+}

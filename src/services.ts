@@ -1,0 +1,60 @@
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { AccountService } from './modules/accounts/account-service.js';
+import { Passwords } from './modules/accounts/passwords.js';
+import { RevocationSync, SessionRevocations } from './modules/accounts/revocations.js';
+import { SessionService } from './modules/accounts/session-service.js';
+import { SessionsRepository } from './modules/accounts/sessions-repository.js';
+import { AccessTokens } from './modules/accounts/tokens.js';
+import { UsersRepository } from './modules/accounts/users-repository.js';
+import { AppsRepository } from './modules/apps/apps-repository.js';
+import { AuditLog } from './modules/audit/audit-log.js';
+import type { InstanceSecrets } from './modules/system/instance-secrets.js';
+
+export interface ServiceDeps {
+  config: Config;
+  database: Database;
+  secrets: InstanceSecrets;
+  clock: Clock;
+  revocationPollMs: number;
+  onBackgroundError: (error: unknown) => void;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/**
+ * Repositories from the database, then services from repositories and configuration.
+ * Shared by the HTTP app and the command line, so both apply the same rules.
+ */
+export function createServices({ config, database, secrets, clock, revocationPollMs, onBackgroundError }: ServiceDeps) {
+  const db = database.db;
+  const users = new UsersRepository(db);
+  const sessionsRepository = new SessionsRepository(db);
+  const apps = new AppsRepository(db);
+  const audit = new AuditLog(db);
+
+  const accessTtlMs = config.accessTokenTtlSeconds * 1000;
+  const revocations = new SessionRevocations(accessTtlMs, clock);
+  const revocationSync = new RevocationSync(revocations, sessionsRepository, database, {
+    rememberMs: accessTtlMs,
+    pollMs: revocationPollMs,
+    clock,
+    onError: onBackgroundError,
+  });
+  const passwords = new Passwords(config.argon2);
+  const tokens = new AccessTokens(secrets.jwtSecret, config.jwtIssuer, config.accessTokenTtlSeconds, revocations, clock);
+  const sessions = new SessionService({
+    users,
+    sessions: sessionsRepository,
+    passwords,
+    tokens,
+    revocations: revocationSync,
+    audit,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    clock,
+  });
+  const accounts = new AccountService({ db, users, passwords, sessions, audit });
+
+  return { users, apps, audit, passwords, tokens, revocationSync, sessions, accounts };
+}
