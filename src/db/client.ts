@@ -60,7 +60,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     notify: async () => {},
     listen: async () => async () => {},
     migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => client.close(),
+    close: once(() => client.close()),
   };
 }
 
@@ -91,10 +91,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
         lock.release();
       }
     },
-    close: async () => {
+    close: once(async () => {
       await listeners.close();
       await pool.end();
-    },
+    }),
   };
 }
 
@@ -161,6 +161,12 @@ class PostgresListeners {
       if (!this.closed) setTimeout(() => void this.resubscribe(), 5000).unref();
     }
   }
+}
+
+/** Closing twice (a shutdown signal during a failed start, say) must not throw. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
 }
 
 /** Runs raw SQL and returns its rows, on either engine. */

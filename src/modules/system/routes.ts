@@ -13,7 +13,10 @@ export async function systemRoutes(app: TypedApp, { database }: { database: Data
         tags: ['system'],
         summary: 'Liveness and readiness: answers 200 when the database answers',
         response: {
-          200: Type.Object({ status: Type.Literal('ok'), database: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]) }),
+          200: Type.Object(
+            { status: Type.Literal('ok'), database: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]) },
+            { examples: [{ status: 'ok', database: 'postgres' }] },
+          ),
         },
       },
     },

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, OWASP_ARGON2 } from './config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults on a bare environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      apiKey: undefined,
+      jwtSecret: undefined,
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 30 * 24 * 3600,
+      bodyLimitBytes: 1024 * 1024,
+      bulkBodyLimitBytes: 64 * 1024 * 1024,
+      profileMaxBytes: 256 * 1024,
+      argon2: OWASP_ARGON2,
+    });
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('reads durations and sizes with units', () => {
+    const config = loadConfig({
+      SENTINEL_ACCESS_TOKEN_TTL: '5m',
+      SENTINEL_REFRESH_TOKEN_TTL: '7d',
+      SENTINEL_BODY_LIMIT: '512KiB',
+      SENTINEL_BULK_BODY_LIMIT: '128MiB',
+      PORT: '8080',
+    });
+    expect(config).toMatchObject({
+      accessTokenTtlSeconds: 300,
+      refreshTokenTtlSeconds: 7 * 86_400,
+      bodyLimitBytes: 512 * 1024,
+      bulkBodyLimitBytes: 128 * 1024 * 1024,
+      port: 8080,
+    });
+  });
+
+  it.each([
+    [{ SENTINEL_JWT_SECRET: 'x'.repeat(31) }, /at least 32 bytes/],
+    [{ SENTINEL_API_KEY: 'short' }, /SENTINEL_API_KEY/],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, /DATABASE_URL/],
+    [{ PORT: 'eighty' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT must be between/],
+    [{ SENTINEL_ACCESS_TOKEN_TTL: '15 minutes' }, /SENTINEL_ACCESS_TOKEN_TTL/],
+    [{ SENTINEL_BODY_LIMIT: '10 parsecs' }, /SENTINEL_BODY_LIMIT/],
+    [{ SENTINEL_TRUST_PROXY: 'maybe' }, /SENTINEL_TRUST_PROXY/],
+  ])('refuses %o with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts a JWT secret of exactly 32 bytes', () => {
+    expect(loadConfig({ SENTINEL_JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toHaveLength(32);
+  });
+});

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockDataDir } from '../src/db/data-dir-lock.js';
+import { cliEnv, runCli, startServer, tempDir } from './helpers/cli.js';
+import { createTestDatabase, testEngine, type TestDatabase } from './helpers/database.js';
+
+/*
+ * The `sentinel` command as an operator runs it: separate processes, a real data directory
+ * (PGlite) or DATABASE_URL (PostgreSQL, when TEST_DATABASE_URL is set).
+ */
+let postgres: TestDatabase | undefined;
+beforeAll(async () => {
+  if (testEngine === 'postgres') {
+    postgres = await createTestDatabase();
+    // The commands migrate for themselves; this connection only held the database open.
+    await postgres.database.close();
+  }
+});
+afterAll(async () => {
+  if (postgres) await postgres.drop().catch(() => {});
+});
+
+const engineEnv = (dataDir: string, extra: Record<string, string> = {}) =>
+  cliEnv({ SENTINEL_DATA_DIR: dataDir, DATABASE_URL: postgres?.url, ...extra });
+
+describe('sentinel migrate', () => {
+  it('migrates a fresh data directory, and again with nothing to do', async () => {
+    const dir = tempDir();
+    for (let run = 0; run < 2; run++) {
+      const result = await runCli(['migrate'], engineEnv(dir));
+      expect(result.stderr).toContain('Database is up to date');
+      expect(result.code).toBe(0);
+    }
+    if (testEngine === 'pglite') expect(fs.existsSync(path.join(dir, 'pglite'))).toBe(true);
+    // The lock is released when the command ends.
+    expect(fs.existsSync(path.join(dir, 'sentinel.lock'))).toBe(false);
+  });
+
+  it('stops with a message naming the process that holds the data directory, touching nothing', async () => {
+    const dir = tempDir();
+    const lock = lockDataDir(dir, 'serve');
+    try {
+      const result = await runCli(['migrate'], cliEnv({ SENTINEL_DATA_DIR: dir }));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`in use by process ${process.pid} (sentinel serve`);
+      expect(fs.existsSync(path.join(dir, 'pglite'))).toBe(false);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('takes over a lock left by a process that no longer runs', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(
+      path.join(dir, 'sentinel.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 1, command: 'serve', host: (await import('node:os')).hostname(), started_at: 'earlier' }),
+    );
+    const result = await runCli(['migrate'], cliEnv({ SENTINEL_DATA_DIR: dir }));
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('sentinel operator create', () => {
+  it('reads the password from standard input and prints the new operator id', async () => {
+    const dir = tempDir();
+    const result = await runCli(
+      ['operator', 'create', '--email', 'root@example.com', '--username', 'root'],
+      engineEnv(dir, { SENTINEL_API_KEY: 'sk_cli_test_key_1234567890' }),
+      'a long operator password\n',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const id = result.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
+    // The operator can log in through a server started on the same data.
+    const server = await startServer(engineEnv(dir, { SENTINEL_API_KEY: 'sk_cli_test_key_1234567890' }));
+    try {
+      const login = await fetch(`${server.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk_cli_test_key_1234567890' },
+        body: JSON.stringify({ email: 'root@example.com', password: 'a long operator password' }),
+      });
+      expect(login.status).toBe(200);
+      expect((await login.json()).user).toMatchObject({ user_id: id, operator: true });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('refuses a short password and a bad email with a clear message, creating nobody', async () => {
+    const dir = tempDir();
+    const short = await runCli(['operator', 'create', '--email', 'a@example.com', '--username', 'admin'], engineEnv(dir), 'short\n');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/password must NOT have fewer than 8 characters/);
+    const badEmail = await runCli(['operator', 'create', '--email', 'nope', '--username', 'admin'], engineEnv(dir), 'long enough password\n');
+    expect(badEmail.code).toBe(1);
+    expect(badEmail.stderr).toMatch(/email must match format "email"/);
+  });
+
+  it('refuses a taken email with the API error, not a database error', async () => {
+    const dir = tempDir();
+    const args = ['operator', 'create', '--email', 'twice@example.com', '--username'];
+    expect((await runCli([...args, 'first'], engineEnv(dir), 'long enough password\n')).code).toBe(0);
+    const again = await runCli([...args, 'second'], engineEnv(dir), 'long enough password\n');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('sentinel: Another account already uses this email\n');
+  });
+});
+
+describe('sentinel serve', () => {
+  it('generates an API key and a JWT secret once, keeps them across a restart, and never prints the JWT secret', async () => {
+    const dir = tempDir();
+    // A database never started before: the key is generated by the first process on it.
+    const fresh = testEngine === 'postgres' ? await createTestDatabase() : undefined;
+    await fresh?.database.close();
+    const env = cliEnv({ SENTINEL_DATA_DIR: dir, DATABASE_URL: fresh?.url, SENTINEL_LOG_LEVEL: 'info' });
+    const first = await startServer(env);
+    const keyFile = path.join(dir, 'bootstrap-api-key');
+    let token: string;
+    try {
+      expect(first.output()).toContain(keyFile);
+      expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+      const apiKey = fs.readFileSync(keyFile, 'utf8').trim();
+      const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
+      const register = await fetch(`${first.url}/auth/register`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ user_info: { username: 'kept', email: 'kept@example.com' }, password: 'kept password' }),
+      });
+      expect(register.status).toBe(201);
+      const login = await fetch(`${first.url}/auth/login`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ email: 'kept@example.com', password: 'kept password' }),
+      });
+      token = (await login.json()).token;
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    expect(fs.existsSync(path.join(dir, 'sentinel.lock'))).toBe(false);
+
+    const second = await startServer(env);
+    try {
+      const verify = await fetch(`${second.url}/auth/verify`, { headers: { authorization: `Bearer ${token}` } });
+      expect(verify.status).toBe(200);
+      expect(second.output()).toContain(`Bootstrap API key: in ${keyFile}`);
+      expect(first.output() + second.output()).not.toMatch(/jwt_secret|JWT secret:/i);
+    } finally {
+      await second.stop();
+      await fresh?.drop();
+    }
+  });
+
+  it('refuses to start with a JWT secret shorter than 32 bytes', async () => {
+    const result = await runCli(['serve'], engineEnv(tempDir(), { SENTINEL_JWT_SECRET: 'too-short-secret' }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('SENTINEL_JWT_SECRET is 16 bytes; it must be at least 32 bytes');
+  });
+});
