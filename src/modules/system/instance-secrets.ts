@@ -7,6 +7,12 @@ import { randomSecret, sha256Hex } from '../../crypto/secrets.js';
 
 export interface InstanceSecrets {
   jwtSecret: string;
+  /**
+   * Master secret for encryption at rest (TOTP secrets); purpose keys are derived from it
+   * with HKDF. loadInstanceSecrets always sets it; secrets built by hand may leave it out,
+   * and then the keys derive from jwtSecret instead.
+   */
+  encryptionKey?: string;
   /** SHA-256 of the bootstrap API key: the key itself is never stored in the database. */
   bootstrapApiKeyHash: string;
   /** How the operator can learn the bootstrap key; undefined when it came from SENTINEL_API_KEY. */
@@ -23,7 +29,8 @@ export const API_KEY_FILE = 'bootstrap-api-key';
  */
 export async function loadInstanceSecrets(db: Db, config: Config): Promise<InstanceSecrets> {
   const jwtSecret = config.jwtSecret ?? (await keepFirst(db, 'jwt_secret', randomSecret(48))).value;
-  if (config.apiKey !== undefined) return { jwtSecret, bootstrapApiKeyHash: sha256Hex(config.apiKey) };
+  const encryptionKey = config.encryptionKey ?? (await keepFirst(db, 'encryption_key', randomSecret(32))).value;
+  if (config.apiKey !== undefined) return { jwtSecret, encryptionKey, bootstrapApiKeyHash: sha256Hex(config.apiKey) };
 
   const candidate = `sk_${randomSecret(32)}`;
   const stored = await keepFirst(db, 'bootstrap_api_key_sha256', sha256Hex(candidate));
@@ -31,12 +38,17 @@ export async function loadInstanceSecrets(db: Db, config: Config): Promise<Insta
   if (stored.created) {
     fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, `${candidate}\n`, { mode: 0o600 });
-    return { jwtSecret, bootstrapApiKeyHash: stored.value, apiKeyNotice: `Generated the bootstrap API key; it is in ${file}` };
+    return {
+      jwtSecret,
+      encryptionKey,
+      bootstrapApiKeyHash: stored.value,
+      apiKeyNotice: `Generated the bootstrap API key; it is in ${file}`,
+    };
   }
   const notice = fs.existsSync(file)
     ? `Bootstrap API key: in ${file}`
     : `Bootstrap API key: written to ${API_KEY_FILE} in the data directory of the first process that started on this database; set SENTINEL_API_KEY to use your own`;
-  return { jwtSecret, bootstrapApiKeyHash: stored.value, apiKeyNotice: notice };
+  return { jwtSecret, encryptionKey, bootstrapApiKeyHash: stored.value, apiKeyNotice: notice };
 }
 
 /** Stores `value` under `key` unless a value is already there; concurrent starters agree on one. */
