@@ -13,6 +13,18 @@ export type AuditAction =
   | 'session.refresh_disabled'
   | 'session.refresh_reused'
   | 'password.changed'
+  | 'password.change_failed'
+  | 'user.purged'
+  | 'operator.user_created'
+  | 'operator.user_updated'
+  | 'operator.role_granted'
+  | 'operator.role_revoked'
+  | 'operator.password_reset'
+  | 'operator.user_deleted'
+  | 'operator.user_restored'
+  | 'operator.user_purged'
+  | 'operator.session_revoked'
+  | 'operator.sessions_revoked'
   | (string & {});
 
 export interface AuditEvent {
@@ -28,14 +40,24 @@ export class AuditLog {
   constructor(private readonly db: Executor) {}
 
   async record(event: AuditEvent, context: RequestContext | undefined, executor: Executor = this.db): Promise<void> {
-    await executor.insert(auditEvents).values({
-      action: event.action,
-      actorUserId: event.actorUserId ?? null,
-      targetUserId: event.targetUserId ?? null,
-      appId: context?.appId ?? null,
-      ip: context?.ip ?? null,
-      userAgent: context?.userAgent ?? null,
-      detail: event.detail ?? {},
-    });
+    await executor.insert(auditEvents).values(rowOf(event, context));
   }
+
+  /** Several events of one context in one statement (batch jobs). */
+  async recordMany(events: AuditEvent[], context: RequestContext | undefined, executor: Executor = this.db): Promise<void> {
+    if (events.length === 0) return;
+    await executor.insert(auditEvents).values(events.map((event) => rowOf(event, context)));
+  }
+}
+
+function rowOf(event: AuditEvent, context: RequestContext | undefined) {
+  return {
+    action: event.action,
+    actorUserId: event.actorUserId ?? null,
+    targetUserId: event.targetUserId ?? null,
+    appId: context?.appId ?? null,
+    ip: context?.ip ?? null,
+    userAgent: context?.userAgent ?? null,
+    detail: event.detail ?? {},
+  };
 }

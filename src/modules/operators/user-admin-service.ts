@@ -1,0 +1,168 @@
+import type { Db, Executor } from '../../db/client.js';
+import type { UserRow } from '../../db/schema.js';
+import { HttpErrors } from '../../http/errors.js';
+import { page } from '../../http/pagination.js';
+import type { RequestContext } from '../../http/request-context.js';
+import type { AccountService } from '../accounts/account-service.js';
+import { AccountErrors } from '../accounts/errors.js';
+import type { Passwords } from '../accounts/passwords.js';
+import type { RevocationSync } from '../accounts/revocations.js';
+import { toUserChanges, type RegisterInput } from '../accounts/schemas.js';
+import type { SessionsRepository } from '../accounts/sessions-repository.js';
+import type { UserChanges, UsersRepository } from '../accounts/users-repository.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { OperatorErrors } from './errors.js';
+import { decodeTimeCursor, keyOf } from './keyset.js';
+import type { OperatorUpdate, UserLookup } from './schemas.js';
+import type { UserAdminRepository, UserFilter, UserKeys } from './user-admin-repository.js';
+
+export interface UserAdminDeps {
+  db: Db;
+  users: UsersRepository;
+  admin: UserAdminRepository;
+  sessions: SessionsRepository;
+  revocations: Pick<RevocationSync, 'publish'>;
+  accounts: AccountService;
+  passwords: Passwords;
+  audit: AuditLog;
+}
+
+/**
+ * What operators do to other users' accounts. Every change runs in one transaction with
+ * its audit event; sessions it ends are revoked in that transaction and announced to every
+ * process once it commits, so a token of the user is refused from then on.
+ */
+export class UserAdminService {
+  constructor(private readonly deps: UserAdminDeps) {}
+
+  async register(input: RegisterInput & { operator?: boolean | undefined }, actorId: string, context: RequestContext): Promise<UserRow> {
+    const { operator, ...registration } = input;
+    return this.deps.accounts.register(registration, context, {
+      operator: operator ?? false,
+      actorUserId: actorId,
+      auditAction: 'operator.user_created',
+    });
+  }
+
+  /** The user matching every key sent; soft-deleted users included. */
+  async find(lookup: UserLookup): Promise<UserRow> {
+    const user = await this.deps.admin.findByKeys(keysOf(lookup));
+    if (!user) throw AccountErrors.userNotFound('No user matches');
+    return user;
+  }
+
+  async list(filter: UserFilter, limit: number, cursor: string | undefined) {
+    const rows = await this.deps.admin.list(filter, limit + 1, decodeTimeCursor(cursor));
+    return page(rows, limit, keyOf);
+  }
+
+  async listDeleted(limit: number, cursor: string | undefined) {
+    const rows = await this.deps.admin.listDeleted(limit + 1, decodeTimeCursor(cursor));
+    return page(rows, limit, keyOf);
+  }
+
+  async update(update: OperatorUpdate, actorId: string, context: RequestContext): Promise<UserRow> {
+    const { user_id: id, operator, ...fields } = update;
+    const { users, audit } = this.deps;
+    const { user, ended } = await this.deps.db.transaction(async (tx) => {
+      if (operator !== undefined) await users.lockOperatorSet(tx);
+      const target = await this.activeTarget({ id }, tx);
+      const grant = operator === true && !target.operator;
+      const revoke = operator === false && target.operator;
+      if (revoke) await this.assertNotLastOperator(actorId, tx, 'remove your own operator role');
+
+      const changes: UserChanges = { ...toUserChanges(fields), ...(grant || revoke ? { operator } : {}) };
+      const user = Object.keys(changes).length > 0 ? await users.update(id, changes, tx) : target;
+      if (!user) throw OperatorErrors.userDeleted('The user was deleted meanwhile');
+
+      const event = { actorUserId: actorId, targetUserId: id };
+      const fieldNames = Object.keys(fields);
+      if (fieldNames.length > 0)
+        await audit.record({ ...event, action: 'operator.user_updated', detail: { fields: fieldNames } }, context, tx);
+      if (grant) await audit.record({ ...event, action: 'operator.role_granted' }, context, tx);
+      let ended: string[] = [];
+      if (revoke) {
+        // The user's tokens still claim the role: end them, so /operator/* refuses them at once.
+        ended = await this.deps.sessions.revokeAllOfUser(id, 'operator_role_removed', undefined, tx);
+        await audit.record({ ...event, action: 'operator.role_revoked', detail: { sessions_ended: ended.length } }, context, tx);
+      }
+      return { user, ended };
+    });
+    await this.deps.revocations.publish(ended);
+    return user;
+  }
+
+  async resetPassword(lookup: UserLookup, newPassword: string, actorId: string, context: RequestContext) {
+    const keys = keysOf(lookup);
+    // Hash before the transaction: argon2 takes tens of milliseconds and needs no lock.
+    const hash = await this.deps.passwords.hash(newPassword);
+    const result = await this.deps.db.transaction(async (tx) => {
+      const target = await this.activeTarget(keys, tx);
+      await this.deps.users.setPassword(target.id, hash, tx);
+      const ended = await this.deps.sessions.revokeAllOfUser(target.id, 'password_reset', undefined, tx);
+      await this.deps.audit.record(
+        { action: 'operator.password_reset', actorUserId: actorId, targetUserId: target.id, detail: { sessions_ended: ended.length } },
+        context,
+        tx,
+      );
+      return { userId: target.id, ended };
+    });
+    await this.deps.revocations.publish(result.ended);
+    return { userId: result.userId, sessionsEnded: result.ended.length };
+  }
+
+  /** Soft delete: the account stops working, its sessions end, and it can be restored until purged. */
+  async softDelete(email: string, actorId: string, context: RequestContext): Promise<string> {
+    const { users } = this.deps;
+    const result = await this.deps.db.transaction(async (tx) => {
+      await users.lockOperatorSet(tx);
+      const target = await this.activeTarget({ email }, tx);
+      if (target.operator) await this.assertNotLastOperator(actorId, tx, 'delete your own account');
+      await users.softDelete(target.id, tx);
+      const ended = await this.deps.sessions.revokeAllOfUser(target.id, 'user_deleted', undefined, tx);
+      await this.deps.audit.record(
+        { action: 'operator.user_deleted', actorUserId: actorId, targetUserId: target.id, detail: { sessions_ended: ended.length } },
+        context,
+        tx,
+      );
+      return { userId: target.id, ended };
+    });
+    await this.deps.revocations.publish(result.ended);
+    return result.userId;
+  }
+
+  /** A user who exists and is not soft-deleted, locked for the rest of the transaction. */
+  private async activeTarget(keys: UserKeys, tx: Executor): Promise<UserRow> {
+    const target = await this.deps.admin.findByKeys(keys, tx, true);
+    if (!target) throw AccountErrors.userNotFound('No user matches');
+    if (target.deletedAt) throw OperatorErrors.userDeleted('The user is soft-deleted: restore them first (POST /operator/users/restore)');
+    return target;
+  }
+
+  /**
+   * Called with the operator set locked (users.lockOperatorSet), so two operators
+   * demoting or deleting each other at once cannot both pass the count.
+   */
+  private async assertNotLastOperator(actorId: string, tx: Executor, what: string): Promise<void> {
+    const actor = await this.deps.users.findActiveById(actorId, tx);
+    if (!actor?.operator) throw HttpErrors.forbidden('You are no longer an operator');
+    if ((await this.deps.users.countActiveOperators(tx)) <= 1) {
+      throw AccountErrors.lastOperator(`You are the last operator and cannot ${what}: make someone else an operator first`);
+    }
+  }
+}
+
+/** The lookup keys sent, empty strings counting as absent; at least one is needed. */
+export function keysOf(lookup: UserLookup): UserKeys {
+  const keys: UserKeys = {
+    ...(lookup.user_id ? { id: lookup.user_id } : {}),
+    ...(lookup.email ? { email: lookup.email } : {}),
+    ...(lookup.username ? { username: lookup.username } : {}),
+  };
+  if (Object.keys(keys).length === 0) {
+    throw OperatorErrors.lookupRequired('Send user_id, email or username', [
+      { path: '/user_id', message: 'is required (or email, or username)' },
+    ]);
+  }
+  return keys;
+}
