@@ -1,0 +1,174 @@
+import { randomSecret, sha256Hex } from '../../crypto/secrets.js';
+import type { Db, Executor } from '../../db/client.js';
+import { databaseErrorOf } from '../../db/errors.js';
+import type { AppRow } from '../../db/schema.js';
+import { HttpErrors } from '../../http/errors.js';
+import type { RequestContext } from '../../http/request-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ProfileDataSchemas } from '../profiles/data-schemas.js';
+import type { AppChanges, AppsRepository } from './apps-repository.js';
+import { normalizeDomains } from './domains.js';
+import { AppErrors } from './errors.js';
+import type { ApiKeyRow, RegisterAppInput, UpdateAppInput } from './schemas.js';
+
+export interface AppServiceDeps {
+  db: Db;
+  apps: AppsRepository;
+  audit: AuditLog;
+  schemas: Pick<ProfileDataSchemas, 'compile'>;
+}
+
+/** The operator acting, and where the request came from: every change here is audited. */
+export interface OperatorAction {
+  actorUserId: string;
+  context: RequestContext;
+}
+
+const KEY_PREFIX = 'sk_app_';
+const PROFILES_APP_FOREIGN_KEY = 'profiles_app_id_apps_id_fk';
+/** Characters of a key kept in clear for listings: the fixed prefix and 7 random ones (42 of its 256 bits). */
+const SHOWN_KEY_CHARS = KEY_PREFIX.length + 7;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Registered apps, their API keys and their profile schemas: operator administration. */
+export class AppService {
+  constructor(private readonly deps: AppServiceDeps) {}
+
+  async register(
+    input: RegisterAppInput,
+    { actorUserId, context }: OperatorAction,
+  ): Promise<{ app: AppRow; key: ApiKeyRow; apiKey: string }> {
+    const domains = normalizeDomains(input.domains ?? []);
+    return this.deps.db.transaction(async (tx) => {
+      const app = await this.deps.apps.insert({ name: input.app, description: input.description ?? '', domains }, tx);
+      const { key, apiKey } = await this.issueKey(app.id, 'default', tx);
+      await this.deps.audit.record(
+        { action: 'app.created', actorUserId, detail: { app_id: app.id, app: app.name, domains, key_id: key.id } },
+        context,
+        tx,
+      );
+      return { app, key, apiKey };
+    });
+  }
+
+  async get(appId: number): Promise<AppRow> {
+    const app = await this.deps.apps.findById(appId);
+    if (!app) throw notFound(appId);
+    return app;
+  }
+
+  async update(appId: number, input: UpdateAppInput, { actorUserId, context }: OperatorAction): Promise<AppRow> {
+    const changes: AppChanges = {};
+    if (input.app !== undefined) changes.name = input.app;
+    if (input.description !== undefined) changes.description = input.description;
+    if (input.domains !== undefined) changes.domains = normalizeDomains(input.domains);
+    return this.deps.db.transaction(async (tx) => {
+      const app = await this.deps.apps.update(appId, changes, tx);
+      if (!app) throw notFound(appId);
+      await this.deps.audit.record(
+        { action: 'app.updated', actorUserId, detail: { app_id: appId, fields: Object.keys(input) } },
+        context,
+        tx,
+      );
+      return app;
+    });
+  }
+
+  /** Deletes an app and its keys; refused while any profile belongs to it, so no user data goes with it. */
+  async remove(appId: number, { actorUserId, context }: OperatorAction): Promise<void> {
+    try {
+      await this.deps.db.transaction(async (tx) => {
+        const app = await this.deps.apps.delete(appId, tx);
+        if (!app) throw notFound(appId);
+        await this.deps.audit.record({ action: 'app.deleted', actorUserId, detail: { app_id: appId, app: app.name } }, context, tx);
+      });
+    } catch (error) {
+      // The profiles' foreign key (ON DELETE RESTRICT, SQLSTATE 23001) decides, so a profile
+      // created concurrently cannot slip past a count.
+      if (databaseErrorOf(error)?.constraint === PROFILES_APP_FOREIGN_KEY) {
+        throw AppErrors.appHasProfiles(
+          `App ${appId} still has profiles; delete them first (GET /operator/profiles?app_id=${appId} lists them)`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sets the JSON Schema every later write of the app's profile_data must satisfy. Existing
+   * profiles are not re-checked. The schema is checked as it will be stored (after a JSON
+   * round trip), so what compiles now also compiles when read back.
+   */
+  async setSchema(appId: number, schema: Record<string, unknown>, { actorUserId, context }: OperatorAction): Promise<AppRow> {
+    const stored = JSON.parse(JSON.stringify(schema)) as unknown;
+    this.deps.schemas.compile(stored);
+    return this.changeSchema(appId, stored, 'app.schema_set', actorUserId, context);
+  }
+
+  async clearSchema(appId: number, { actorUserId, context }: OperatorAction): Promise<AppRow> {
+    return this.changeSchema(appId, null, 'app.schema_cleared', actorUserId, context);
+  }
+
+  async createKey(appId: number, name: string, { actorUserId, context }: OperatorAction): Promise<{ key: ApiKeyRow; apiKey: string }> {
+    return this.deps.db.transaction(async (tx) => {
+      if (!(await this.deps.apps.findById(appId, tx))) throw notFound(appId);
+      const issued = await this.issueKey(appId, name, tx);
+      await this.deps.audit.record(
+        { action: 'app.key_created', actorUserId, detail: { app_id: appId, key_id: issued.key.id, prefix: issued.key.keyPrefix } },
+        context,
+        tx,
+      );
+      return issued;
+    });
+  }
+
+  async listKeys(appId: number, limit: number, afterId: string | undefined): Promise<ApiKeyRow[]> {
+    if (afterId !== undefined && !UUID.test(afterId)) {
+      throw HttpErrors.validationFailed('cursor is not one this server gave out', [
+        { path: 'querystring/cursor', message: 'is not a valid cursor' },
+      ]);
+    }
+    await this.get(appId);
+    return this.deps.apps.listKeys(appId, limit, afterId);
+  }
+
+  /** Revokes a key at once: every request checks keys against the database, in every process. Revoking twice is fine. */
+  async revokeKey(appId: number, keyId: string, { actorUserId, context }: OperatorAction): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const revoked = await this.deps.apps.revokeKey(appId, keyId, tx);
+      if (revoked) {
+        await this.deps.audit.record({ action: 'app.key_revoked', actorUserId, detail: { app_id: appId, key_id: keyId } }, context, tx);
+      } else if (!(await this.deps.apps.findKey(appId, keyId, tx))) {
+        throw AppErrors.apiKeyNotFound(`App ${appId} has no API key ${keyId}`);
+      }
+    });
+  }
+
+  private async changeSchema(
+    appId: number,
+    schema: unknown,
+    action: string,
+    actorUserId: string,
+    context: RequestContext,
+  ): Promise<AppRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const app = await this.deps.apps.setSchema(appId, schema, tx);
+      if (!app) throw notFound(appId);
+      await this.deps.audit.record({ action, actorUserId, detail: { app_id: appId } }, context, tx);
+      return app;
+    });
+  }
+
+  private async issueKey(appId: number, name: string, tx: Executor): Promise<{ key: ApiKeyRow; apiKey: string }> {
+    const apiKey = KEY_PREFIX + randomSecret();
+    const key = await this.deps.apps.insertKey(
+      { appId, name, keyHash: sha256Hex(apiKey), keyPrefix: apiKey.slice(0, SHOWN_KEY_CHARS) },
+      tx,
+    );
+    return { key, apiKey };
+  }
+}
+
+function notFound(appId: number) {
+  return AppErrors.appNotFound(`No app with id ${appId}`);
+}

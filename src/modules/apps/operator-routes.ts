@@ -1,0 +1,172 @@
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { principalOf } from '../../http/auth.js';
+import { contextOf } from '../../http/request-context.js';
+import { ProblemSchema } from '../../http/schemas.js';
+import type { TypedApp } from '../../http/types.js';
+import type { AppService, OperatorAction } from './app-service.js';
+import {
+  ApiKeySchema,
+  ApiKeySecret,
+  AppParams,
+  AppSchema,
+  OperatorAppSchema,
+  ProfileDataSchema,
+  RegisterAppBody,
+  SetSchemaBody,
+  toApiKey,
+  toApp,
+  toOperatorApp,
+  UpdateAppBody,
+} from './schemas.js';
+
+export function operatorAction(request: FastifyRequest): OperatorAction {
+  return { actorUserId: principalOf(request).userId, context: contextOf(request) };
+}
+
+const appNotFound = { ...ProblemSchema, description: 'No app with this id' };
+const nameTaken = { ...ProblemSchema, description: 'Another app already has this name (compared regardless of case)' };
+
+/** Operator administration of apps: registration, changes, deletion and the profile schema. */
+export async function appOperatorRoutes(app: TypedApp, { appService }: { appService: AppService }): Promise<void> {
+  app.post(
+    '/operator/app/register',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        operationId: 'registerApp',
+        tags: ['apps', 'operator'],
+        summary: 'Register an app and get its first API key',
+        description:
+          'The API key is in this answer only: Sentinel keeps its SHA-256. Send it as X-API-KEY on /auth/register and /auth/login; sessions started with it record the app. More keys: POST /operator/app/{appid}/keys.',
+        body: RegisterAppBody,
+        response: {
+          201: Type.Object({ app: AppSchema, api_key: ApiKeySecret, key: ApiKeySchema }),
+          409: nameTaken,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { app: row, key, apiKey } = await appService.register(request.body, operatorAction(request));
+      return reply.code(201).send({ app: toApp(row), api_key: apiKey, key: toApiKey(key) });
+    },
+  );
+
+  app.get(
+    '/operator/app/:appid',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        operationId: 'getApp',
+        tags: ['apps', 'operator'],
+        summary: 'Get an app with its profile schema',
+        params: AppParams,
+        response: { 200: Type.Object({ app: OperatorAppSchema }), 404: appNotFound },
+      },
+    },
+    async (request) => ({ app: toOperatorApp(await appService.get(request.params.appid)) }),
+  );
+
+  app.patch(
+    '/operator/app/:appid',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        operationId: 'updateApp',
+        tags: ['apps', 'operator'],
+        summary: "Change an app's name, description or domains",
+        description: 'Send at least one field; `domains` replaces the whole list. The app id and its keys stay.',
+        params: AppParams,
+        body: UpdateAppBody,
+        response: { 200: Type.Object({ app: OperatorAppSchema }), 404: appNotFound, 409: nameTaken },
+      },
+    },
+    async (request) => ({ app: toOperatorApp(await appService.update(request.params.appid, request.body, operatorAction(request))) }),
+  );
+
+  app.delete(
+    '/operator/app/:appid',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        operationId: 'deleteApp',
+        tags: ['apps', 'operator'],
+        summary: 'Delete an app that has no profiles',
+        description:
+          'Its API keys stop working at once; sessions started with them keep working but no longer name the app. Refused (409) while any profile belongs to the app.',
+        params: AppParams,
+        response: {
+          204: Type.Null({ description: 'Deleted' }),
+          404: appNotFound,
+          409: { ...ProblemSchema, description: 'The app still has profiles' },
+        },
+      },
+    },
+    async (request, reply) => {
+      await appService.remove(request.params.appid, operatorAction(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/operator/app/:appid/schema',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        operationId: 'getProfileSchema',
+        tags: ['apps', 'profiles', 'operator'],
+        summary: "Get the JSON Schema of an app's profile_data",
+        params: AppParams,
+        response: { 200: Type.Object({ app_id: Type.Integer(), schema: Type.Union([ProfileDataSchema, Type.Null()]) }), 404: appNotFound },
+      },
+    },
+    async (request) => {
+      const row = await appService.get(request.params.appid);
+      return { app_id: row.id, schema: (row.profileSchema as Record<string, unknown> | null) ?? null };
+    },
+  );
+
+  app.put(
+    '/operator/app/:appid/schema',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        operationId: 'setProfileSchema',
+        tags: ['apps', 'profiles', 'operator'],
+        summary: "Set the JSON Schema (draft 2020-12) every write of the app's profile_data must satisfy",
+        description:
+          'From now on every create, replace, patch and bulk create of this app is checked; a violation is 422 with one errors[] entry per violation. Existing profiles are not re-checked. Unknown keywords are ignored as annotations; `format` is enforced; external `$ref`s are refused.',
+        params: AppParams,
+        body: SetSchemaBody,
+        response: {
+          200: Type.Object({ app_id: Type.Integer(), schema: ProfileDataSchema }),
+          404: appNotFound,
+          422: { ...ProblemSchema, description: 'The schema is not valid draft 2020-12 JSON Schema (errors[] says where)' },
+        },
+      },
+    },
+    async (request) => {
+      const row = await appService.setSchema(request.params.appid, request.body.schema, operatorAction(request));
+      return { app_id: row.id, schema: row.profileSchema as Record<string, unknown> };
+    },
+  );
+
+  app.delete(
+    '/operator/app/:appid/schema',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        operationId: 'clearProfileSchema',
+        tags: ['apps', 'profiles', 'operator'],
+        summary: "Remove an app's profile schema",
+        description: 'Writes are no longer checked. Clearing an app without a schema is fine.',
+        params: AppParams,
+        response: { 204: Type.Null({ description: 'Cleared' }), 404: appNotFound },
+      },
+    },
+    async (request, reply) => {
+      await appService.clearSchema(request.params.appid, operatorAction(request));
+      return reply.code(204).send(null);
+    },
+  );
+}

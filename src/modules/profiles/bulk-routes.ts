@@ -1,0 +1,135 @@
+import type { ErrorObject } from 'ajv';
+import { Type } from 'typebox';
+import type { Config } from '../../config.js';
+import { principalOf } from '../../http/auth.js';
+import { HttpErrors, type FieldError } from '../../http/errors.js';
+import { decodeCursor, page } from '../../http/pagination.js';
+import { contextOf } from '../../http/request-context.js';
+import { AppId, PageQuery, ProblemSchema } from '../../http/schemas.js';
+import type { TypedApp } from '../../http/types.js';
+import type { BulkProfileService } from './bulk-service.js';
+import type { ProfileSearch } from './search-service.js';
+import { ProfileData, ProfileId, ProfileList, toProfile, UserId } from './schemas.js';
+
+export interface BulkRoutesDeps {
+  bulkProfiles: BulkProfileService;
+  profileSearch: ProfileSearch;
+  config: Pick<Config, 'bulkBodyLimitBytes'>;
+}
+
+const BulkBody = Type.Object(
+  {
+    profiles: Type.Array(Type.Object({ app_id: AppId, user_id: UserId, profile_data: ProfileData }, { additionalProperties: false }), {
+      minItems: 1,
+      description: 'Any number of profiles, for any users and apps, up to the bulk body limit (64 MiB by default)',
+    }),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        profiles: [
+          { app_id: 1, user_id: '72c9c71b-98dc-4606-826f-bb2784d68446', profile_data: { theme: 'dark' } },
+          { app_id: 2, user_id: '72c9c71b-98dc-4606-826f-bb2784d68446', profile_data: { level: 3 } },
+        ],
+      },
+    ],
+  },
+);
+
+const BulkResult = Type.Object({
+  created: Type.Integer({ examples: [2] }),
+  profiles: Type.Array(Type.Object({ profile_id: ProfileId, user_id: UserId, app_id: AppId }), { description: 'In request order' }),
+});
+
+export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSearch, config }: BulkRoutesDeps): Promise<void> {
+  app.post(
+    '/operator/profile/create-bulk',
+    {
+      config: { auth: 'operator' },
+      bodyLimit: config.bulkBodyLimitBytes,
+      // Unlike other routes, name every bad item: a 100,000-item import must show all its mistakes at once.
+      schemaErrorFormatter: (errors) => {
+        const fieldErrors = (errors as ErrorObject[]).map(toFieldError);
+        return HttpErrors.validationFailed(
+          `${fieldErrors[0]?.path} ${fieldErrors[0]?.message} (${fieldErrors.length} problems; nothing was written)`,
+          fieldErrors,
+        );
+      },
+      schema: {
+        operationId: 'createProfilesBulk',
+        tags: ['profiles', 'operator'],
+        summary: 'Create many profiles at once (all or nothing)',
+        description:
+          'Every item is checked first: shape (400), then size and nesting, that the app exists, that the user exists and is not deleted, and the app schema (422). Any failure names each failing item by index (`/profiles/17/user_id`) and writes nothing. Otherwise all profiles are written in one transaction and share one created_at; lists show them in request order.',
+        body: BulkBody,
+        response: {
+          201: BulkResult,
+          409: { ...ProblemSchema, description: 'A user or app was removed while writing; nothing was written' },
+          422: { ...ProblemSchema, description: 'Some items cannot be created (errors[] names each); nothing was written' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const rows = await bulkProfiles.createMany(request.body.profiles, principalOf(request).userId, contextOf(request));
+      return reply.code(201).send({
+        created: rows.length,
+        profiles: rows.map((row) => ({ profile_id: row.id, user_id: row.userId, app_id: row.appId })),
+      });
+    },
+  );
+
+  app.get(
+    '/operator/profiles',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        operationId: 'searchProfiles',
+        tags: ['profiles', 'operator'],
+        summary: "Search an app's profiles by JSON containment",
+        description:
+          'Profiles of app `app_id` whose profile_data contains the URL-encoded JSON `contains` (PostgreSQL `@>`: every key and value given must be present; arrays match if they hold the given elements), optionally of one user. Without `contains`, every profile of the app. In creation order.',
+        querystring: Type.Object(
+          {
+            app_id: AppId,
+            contains: Type.Optional(
+              Type.String({
+                maxLength: 8192,
+                description: 'URL-encoded JSON, e.g. %7B%22plan%22%3A%22pro%22%7D for {"plan":"pro"}',
+                examples: ['{"plan":"pro"}'],
+              }),
+            ),
+            user_id: Type.Optional(UserId),
+            ...PageQuery,
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: ProfileList,
+          400: { ...ProblemSchema, description: 'Invalid query (contains that is not JSON, among others)' },
+          404: { ...ProblemSchema, description: 'No app with this id' },
+        },
+      },
+    },
+    async (request) => {
+      const { app_id, contains, user_id } = request.query;
+      const limit = request.query.limit ?? 50;
+      const [afterSeq] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
+      const rows = await profileSearch.search({ appId: app_id, contains, userId: user_id, afterSeq, limit: limit + 1 });
+      const { items, nextCursor } = page(rows, limit, (row) => [row.seq]);
+      return { profiles: items.map(toProfile), next_cursor: nextCursor };
+    },
+  );
+}
+
+function toFieldError(error: ErrorObject): FieldError {
+  if (error.keyword === 'required')
+    return { path: `${error.instancePath}/${String(error.params.missingProperty)}`, message: 'is required' };
+  if (error.keyword === 'additionalProperties') {
+    return {
+      path: `${error.instancePath}/${String(error.params.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}`,
+      message: 'is not a known field',
+    };
+  }
+  return { path: error.instancePath, message: error.message ?? 'is invalid' };
+}

@@ -1,0 +1,37 @@
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/client.js';
+import type { UsersRepository } from '../accounts/users-repository.js';
+import { AppService } from '../apps/app-service.js';
+import type { AppsRepository } from '../apps/apps-repository.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { BulkProfileService } from './bulk-service.js';
+import { ProfileDataSchemas } from './data-schemas.js';
+import { ExportRepository } from './export-repository.js';
+import { ExportService } from './export-service.js';
+import { ProfileService } from './profile-service.js';
+import { ProfilesRepository } from './profiles-repository.js';
+import { ProfileSearch } from './search-service.js';
+
+export interface AppProfileDeps {
+  db: Db;
+  apps: AppsRepository;
+  users: UsersRepository;
+  audit: AuditLog;
+  clock: Clock;
+  profileMaxBytes: number;
+}
+
+/** Apps administration and profiles, built from the shared repositories. */
+export function createAppProfileServices({ db, apps, users, audit, clock, profileMaxBytes }: AppProfileDeps) {
+  const profiles = new ProfilesRepository(db);
+  const profileDataSchemas = new ProfileDataSchemas(apps);
+  return {
+    profiles,
+    profileDataSchemas,
+    appService: new AppService({ db, apps, audit, schemas: profileDataSchemas }),
+    profileService: new ProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, profileMaxBytes }),
+    bulkProfiles: new BulkProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, profileMaxBytes }),
+    profileSearch: new ProfileSearch({ profiles, apps }),
+    exportService: new ExportService({ users, profiles, exports: new ExportRepository(db), audit, now: clock }),
+  };
+}

@@ -1,0 +1,97 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { AppError, type FieldError } from '../../http/errors.js';
+import { ajvFieldErrors } from '../../http/validation.js';
+import type { AppSchemaState } from '../apps/apps-repository.js';
+import { AppErrors } from '../apps/errors.js';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** Checks profile_data; returns one entry per violation, paths under `prefix` (e.g. `/profile_data`). */
+export type DataValidator = (data: unknown, prefix: string) => FieldError[];
+
+export interface SchemaSource {
+  loadSchema(appId: number): Promise<{ schema: unknown; hash: string } | undefined>;
+}
+
+const MAX_ERRORS_PER_DOCUMENT = 20;
+const MAX_CACHED = 256;
+
+/**
+ * Compiles each app's JSON Schema once. Compiled validators are cached by the md5 the
+ * database computes over the stored schema, and every write first reads that hash, so a
+ * schema changed by another process is picked up at the next write without any messaging.
+ */
+export class ProfileDataSchemas {
+  private readonly cache = new Map<string, ValidateFunction>();
+
+  constructor(private readonly source: SchemaSource) {}
+
+  /**
+   * Compiles a schema an operator wants to set, or throws 422 naming what is wrong with it.
+   * Each schema gets its own Ajv instance: schemas may share `$id`s across apps, and a dropped
+   * cache entry must free its compiled code.
+   */
+  compile(schema: unknown): ValidateFunction {
+    const ajv = newAjv();
+    try {
+      if (!ajv.validateSchema(schema as object)) {
+        const errors = toFieldErrors(ajv.errors ?? [], '/schema', MAX_ERRORS_PER_DOCUMENT);
+        throw AppErrors.invalidProfileSchema(
+          `The schema is not valid JSON Schema (draft 2020-12): ${errors[0]?.path} ${errors[0]?.message}`,
+          errors,
+        );
+      }
+      return ajv.compile(schema as object);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      // Ajv throws for what it cannot resolve: another draft's $schema, an external $ref.
+      const message = (error as Error).message.replace(
+        /^no schema with key or ref "(.*)"$/,
+        'unknown $schema or $ref "$1" (only draft 2020-12, without external references)',
+      );
+      throw AppErrors.invalidProfileSchema(`The schema cannot be compiled: ${message}`, [{ path: '/schema', message }]);
+    }
+  }
+
+  /** The validator for an app's current schema, or undefined when it has none. */
+  async validatorFor(app: AppSchemaState): Promise<DataValidator | undefined> {
+    if (app.schemaHash === null) return undefined;
+    let validate = this.cached(app.schemaHash);
+    if (!validate) {
+      const loaded = await this.source.loadSchema(app.id);
+      // Cleared in between: the write started before the change, so it goes through unchecked.
+      if (!loaded) return undefined;
+      validate = this.cached(loaded.hash) ?? this.remember(loaded.hash, this.compile(loaded.schema));
+    }
+    const check = validate;
+    return (data, prefix) => (check(data) ? [] : toFieldErrors(check.errors ?? [], prefix, MAX_ERRORS_PER_DOCUMENT));
+  }
+
+  private cached(hash: string): ValidateFunction | undefined {
+    const hit = this.cache.get(hash);
+    if (hit) {
+      // Re-insert: Map keeps insertion order, so the first key is the least recently used.
+      this.cache.delete(hash);
+      this.cache.set(hash, hit);
+    }
+    return hit;
+  }
+
+  private remember(hash: string, validate: ValidateFunction): ValidateFunction {
+    this.cache.set(hash, validate);
+    if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    return validate;
+  }
+}
+
+function newAjv(): Ajv2020 {
+  // Unknown keywords are annotations in JSON Schema (strict mode would refuse `x-` extensions);
+  // the meta-schema check above still refuses known keywords with wrong values.
+  return addFormats(new Ajv2020({ allErrors: true, strict: false, validateFormats: true }));
+}
+
+function toFieldErrors(errors: ErrorObject[], prefix: string, max: number): FieldError[] {
+  return ajvFieldErrors(errors, prefix, max, 'is not allowed by the schema');
+}

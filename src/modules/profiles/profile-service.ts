@@ -1,0 +1,172 @@
+import type { Db, Executor } from '../../db/client.js';
+import type { FieldError } from '../../http/errors.js';
+import type { RequestContext } from '../../http/request-context.js';
+import { AccountErrors } from '../accounts/errors.js';
+import type { AppsRepository } from '../apps/apps-repository.js';
+import { AppErrors } from '../apps/errors.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { DataValidator, ProfileDataSchemas } from './data-schemas.js';
+import { ProfileErrors } from './errors.js';
+import { MAX_PROFILE_DEPTH, nestingDepth, serializeProfileData } from './json-limits.js';
+import { applyMergePatch } from './merge-patch.js';
+import { assertIfMatch } from './preconditions.js';
+import type { ProfileKey, ProfilesRepository } from './profiles-repository.js';
+import type { ProfileRecord } from './schemas.js';
+
+export interface ProfileServiceDeps {
+  db: Db;
+  profiles: ProfilesRepository;
+  apps: Pick<AppsRepository, 'schemaStateOf'>;
+  schemas: Pick<ProfileDataSchemas, 'validatorFor'>;
+  audit: AuditLog;
+  profileMaxBytes: number;
+}
+
+/**
+ * Who writes: the owner through /user/profiles, or an operator through /operator/users/profile.
+ * Operator writes are audited; owners' own writes are ordinary data changes.
+ */
+export interface Writer {
+  actorUserId: string;
+  byOperator: boolean;
+  context: RequestContext;
+}
+
+/** The rules of single profiles: size and nesting limits, the app's schema, versions and If-Match. */
+export class ProfileService {
+  constructor(private readonly deps: ProfileServiceDeps) {}
+
+  async create(owner: { userId: string; appId: number }, data: unknown, writer: Writer): Promise<ProfileRecord> {
+    const text = this.serialize(data, '/profile_data');
+    const validator = await this.validatorOf(owner.appId);
+    assertValid(validator, data);
+    return this.deps.db.transaction(async (tx) => {
+      if (writer.byOperator && !(await this.deps.profiles.userExists(owner.userId, tx, true))) {
+        throw AccountErrors.userNotFound(`No user ${owner.userId}, or the account is deleted`);
+      }
+      const profile = await this.deps.profiles.insert({ ...owner, data: text }, tx);
+      await this.auditOperator(writer, 'profile.created_by_operator', profile, tx);
+      return profile;
+    });
+  }
+
+  /**
+   * A page of a user's profiles in one app. Operators may read deleted users' profiles; an
+   * unknown user or app is a 404 rather than an empty list, so typos do not look like "no data".
+   */
+  async list(owner: { userId: string; appId: number }, limit: number, afterSeq: number, checkUser: boolean): Promise<ProfileRecord[]> {
+    if (!(await this.deps.apps.schemaStateOf(owner.appId))) throw AppErrors.appNotFound(`No app with id ${owner.appId}`);
+    if (checkUser && !(await this.deps.profiles.userExists(owner.userId))) throw AccountErrors.userNotFound(`No user ${owner.userId}`);
+    return this.deps.profiles.listOf(owner.userId, owner.appId, limit, afterSeq);
+  }
+
+  async get(key: ProfileKey): Promise<ProfileRecord> {
+    const profile = await this.deps.profiles.find(key);
+    if (!profile) throw notFound(key);
+    return profile;
+  }
+
+  async replace(key: ProfileKey, data: unknown, ifMatch: string | undefined, writer: Writer): Promise<ProfileRecord> {
+    const text = this.serialize(data, '/profile_data');
+    const validator = await this.validatorOf(key.appId);
+    assertValid(validator, data);
+    return this.write(key, ifMatch, writer, () => text, 'put');
+  }
+
+  /** Applies an RFC 7396 merge patch under a row lock: concurrent patches queue, and none is lost. */
+  async patch(key: ProfileKey, patch: Record<string, unknown>, ifMatch: string | undefined, writer: Writer): Promise<ProfileRecord> {
+    if (nestingDepth(patch, MAX_PROFILE_DEPTH) > MAX_PROFILE_DEPTH) {
+      throw ProfileErrors.nestingTooDeep(`The patch nests more than ${MAX_PROFILE_DEPTH} levels`, [
+        { path: '', message: `nests more than ${MAX_PROFILE_DEPTH} levels of objects and arrays` },
+      ]);
+    }
+    const validator = await this.validatorOf(key.appId);
+    return this.write(
+      key,
+      ifMatch,
+      writer,
+      (current) => {
+        const merged = applyMergePatch(current.profileData, patch);
+        // The patched document must pass the same checks as a replaced one; paths name the result.
+        const text = this.serialize(merged, '/profile_data');
+        assertValid(validator, merged);
+        return text;
+      },
+      'patch',
+    );
+  }
+
+  async remove(key: ProfileKey, ifMatch: string | undefined, writer: Writer): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const current = await this.deps.profiles.find(key, tx, true);
+      if (!current) throw notFound(key);
+      assertIfMatch(ifMatch, current.version);
+      await this.deps.profiles.delete(current.id, tx);
+      await this.auditOperator(writer, 'profile.deleted_by_operator', current, tx);
+    });
+  }
+
+  private async write(
+    key: ProfileKey,
+    ifMatch: string | undefined,
+    writer: Writer,
+    nextData: (current: ProfileRecord) => string,
+    method: 'put' | 'patch',
+  ): Promise<ProfileRecord> {
+    return this.deps.db.transaction(async (tx) => {
+      const current = await this.deps.profiles.find(key, tx, true);
+      if (!current) throw notFound(key);
+      assertIfMatch(ifMatch, current.version);
+      const updated = await this.deps.profiles.replaceData(current.id, nextData(current), tx);
+      await this.auditOperator(writer, 'profile.updated_by_operator', updated, tx, { method });
+      return updated;
+    });
+  }
+
+  /** The app's validator (undefined without a schema); 404 for an unknown app. */
+  private async validatorOf(appId: number): Promise<DataValidator | undefined> {
+    const app = await this.deps.apps.schemaStateOf(appId);
+    if (!app) throw AppErrors.appNotFound(`No app with id ${appId}`);
+    return this.deps.schemas.validatorFor(app);
+  }
+
+  private serialize(data: unknown, path: string): string {
+    const result = serializeProfileData(data, this.deps.profileMaxBytes);
+    if ('text' in result) return result.text;
+    const errors: FieldError[] = [{ path, message: result.problem.message }];
+    if (result.problem.kind === 'depth') throw ProfileErrors.nestingTooDeep(`profile_data ${result.problem.message}`, errors);
+    throw ProfileErrors.profileTooLarge(`profile_data ${result.problem.message}`, errors);
+  }
+
+  private async auditOperator(
+    writer: Writer,
+    action: string,
+    profile: ProfileRecord,
+    tx: Executor,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (!writer.byOperator) return;
+    await this.deps.audit.record(
+      {
+        action,
+        actorUserId: writer.actorUserId,
+        targetUserId: profile.userId,
+        detail: { profile_id: profile.id, app_id: profile.appId, version: profile.version, ...extra },
+      },
+      writer.context,
+      tx,
+    );
+  }
+}
+
+function assertValid(validator: DataValidator | undefined, data: unknown): void {
+  const errors = validator?.(data, '/profile_data') ?? [];
+  if (errors.length > 0) {
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    throw ProfileErrors.schemaViolation(`${errors[0]!.path} ${errors[0]!.message}${more}`, errors);
+  }
+}
+
+function notFound(key: ProfileKey) {
+  return ProfileErrors.profileNotFound(`No profile ${key.id} for this user in app ${key.appId}`);
+}

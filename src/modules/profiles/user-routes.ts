@@ -1,0 +1,209 @@
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { principalOf } from '../../http/auth.js';
+import { decodeCursor, page } from '../../http/pagination.js';
+import { contextOf } from '../../http/request-context.js';
+import { ProblemSchema } from '../../http/schemas.js';
+import type { TypedApp } from '../../http/types.js';
+import { ExportSchema } from './export-schema.js';
+import type { ExportService } from './export-service.js';
+import { etagOf, ifNoneMatchHits } from './preconditions.js';
+import type { ProfileService, Writer } from './profile-service.js';
+import {
+  AppParams,
+  CreateProfileBody,
+  IfMatchHeaders,
+  IfNoneMatchHeaders,
+  ListQuery,
+  MergePatchBody,
+  OwnProfileParams,
+  ProfileEnvelope,
+  ProfileList,
+  ReplaceProfileBody,
+  toProfile,
+} from './schemas.js';
+
+export interface ProfileRoutesDeps {
+  profileService: ProfileService;
+  exportService: ExportService;
+}
+
+export const problems = {
+  appNotFound: { ...ProblemSchema, description: 'No app with this id' },
+  profileNotFound: { ...ProblemSchema, description: 'No such profile for this user and app' },
+  tooLarge: { ...ProblemSchema, description: 'profile_data is larger than the configured limit (256 KiB by default)' },
+  stale: { ...ProblemSchema, description: 'If-Match names an older version (the ETag header has the current one)' },
+  schema: { ...ProblemSchema, description: "profile_data does not match the app's JSON Schema: one errors[] entry per violation" },
+};
+
+export const writeResponses = {
+  200: ProfileEnvelope,
+  404: problems.profileNotFound,
+  412: problems.stale,
+  413: problems.tooLarge,
+  422: problems.schema,
+};
+
+function owner(request: FastifyRequest): Writer {
+  return { actorUserId: principalOf(request).userId, byOperator: false, context: contextOf(request) };
+}
+
+/** The caller's own profiles, and the export of all their data. */
+export async function userProfileRoutes(app: TypedApp, { profileService, exportService }: ProfileRoutesDeps): Promise<void> {
+  app.post(
+    '/user/profiles/create',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'createOwnProfile',
+        tags: ['profiles', 'user'],
+        summary: 'Create a profile for yourself in an app',
+        description: 'A user may hold several profiles per app. Answers with ETag and Location of the new profile.',
+        body: CreateProfileBody,
+        response: { 201: ProfileEnvelope, 404: problems.appNotFound, 413: problems.tooLarge, 422: problems.schema },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = principalOf(request);
+      const profile = await profileService.create({ userId, appId: request.body.app_id }, request.body.profile_data, owner(request));
+      reply.header('ETag', etagOf(profile.version)).header('Location', `/user/profiles/${profile.appId}/${profile.id}`);
+      return reply.code(201).send({ profile: toProfile(profile) });
+    },
+  );
+
+  app.get(
+    '/user/profiles/:appid',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'listOwnProfiles',
+        tags: ['profiles', 'user'],
+        summary: 'List your profiles in an app, in creation order',
+        params: AppParams,
+        querystring: ListQuery,
+        response: { 200: ProfileList, 404: problems.appNotFound },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const [afterSeq] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
+      const owned = { userId: principalOf(request).userId, appId: request.params.appid };
+      const rows = await profileService.list(owned, limit + 1, afterSeq, false);
+      const { items, nextCursor } = page(rows, limit, (row) => [row.seq]);
+      return { profiles: items.map(toProfile), next_cursor: nextCursor };
+    },
+  );
+
+  app.get(
+    '/user/profiles/:appid/:profile_id',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'getOwnProfile',
+        tags: ['profiles', 'user'],
+        summary: 'Get one of your profiles',
+        description: 'Sends the version as ETag; with If-None-Match holding it, answers 304 without a body.',
+        params: OwnProfileParams,
+        headers: IfNoneMatchHeaders,
+        response: { 200: ProfileEnvelope, 304: Type.Null({ description: 'Not modified' }), 404: problems.profileNotFound },
+      },
+    },
+    async (request, reply) => {
+      const profile = await profileService.get({
+        id: request.params.profile_id,
+        userId: principalOf(request).userId,
+        appId: request.params.appid,
+      });
+      reply.header('ETag', etagOf(profile.version));
+      if (ifNoneMatchHits(request.headers['if-none-match'], profile.version)) return reply.code(304).send(null);
+      return { profile: toProfile(profile) };
+    },
+  );
+
+  app.put(
+    '/user/profiles/:appid/:profile_id',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'replaceOwnProfile',
+        tags: ['profiles', 'user'],
+        summary: "Replace one of your profiles' data",
+        description: 'Bumps the version. With If-Match, writes only if the profile is still at that version (412 otherwise).',
+        params: OwnProfileParams,
+        headers: IfMatchHeaders,
+        body: ReplaceProfileBody,
+        response: writeResponses,
+      },
+    },
+    async (request, reply) => {
+      const key = { id: request.params.profile_id, userId: principalOf(request).userId, appId: request.params.appid };
+      const profile = await profileService.replace(key, request.body.profile_data, request.headers['if-match'], owner(request));
+      return reply.header('ETag', etagOf(profile.version)).send({ profile: toProfile(profile) });
+    },
+  );
+
+  app.patch(
+    '/user/profiles/:appid/:profile_id',
+    {
+      config: { auth: 'user', bodyType: 'merge-patch' },
+      schema: {
+        operationId: 'patchOwnProfile',
+        tags: ['profiles', 'user'],
+        summary: 'Change part of a profile with a JSON merge patch',
+        description:
+          'Content-Type: application/merge-patch+json (RFC 7396): keys merge, null removes a key, arrays replace. The patch must be an object (to replace everything, PUT). Concurrent patches apply one after another; none is lost. Honours If-Match.',
+        params: OwnProfileParams,
+        headers: IfMatchHeaders,
+        consumes: ['application/merge-patch+json'],
+        body: MergePatchBody,
+        response: writeResponses,
+      },
+    },
+    async (request, reply) => {
+      const key = { id: request.params.profile_id, userId: principalOf(request).userId, appId: request.params.appid };
+      const profile = await profileService.patch(key, request.body, request.headers['if-match'], owner(request));
+      return reply.header('ETag', etagOf(profile.version)).send({ profile: toProfile(profile) });
+    },
+  );
+
+  app.delete(
+    '/user/profiles/:appid/:profile_id',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'deleteOwnProfile',
+        tags: ['profiles', 'user'],
+        summary: 'Delete one of your profiles',
+        description: 'Honours If-Match.',
+        params: OwnProfileParams,
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null({ description: 'Deleted' }), 404: problems.profileNotFound, 412: problems.stale },
+      },
+    },
+    async (request, reply) => {
+      const key = { id: request.params.profile_id, userId: principalOf(request).userId, appId: request.params.appid };
+      await profileService.remove(key, request.headers['if-match'], owner(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/user/export',
+    {
+      config: { auth: 'user' },
+      schema: {
+        operationId: 'exportOwnData',
+        tags: ['user', 'profiles'],
+        summary: 'Download everything Sentinel stores about you',
+        description:
+          'One JSON document: your account, every profile in every app (with those apps), your sessions (never their tokens) and the security events about your account. Secrets (password hash, TOTP secret, recovery codes, tokens) are never included. The export itself is recorded as a security event.',
+        response: { 200: ExportSchema },
+      },
+    },
+    async (request, reply) => {
+      const document = await exportService.exportFor(principalOf(request), contextOf(request));
+      reply.header('Content-Disposition', `attachment; filename="sentinel-export-${document.user.user_id}.json"`);
+      return document;
+    },
+  );
+}

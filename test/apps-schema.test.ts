@@ -1,0 +1,168 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+
+let t: TestApp;
+let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let user: Awaited<ReturnType<typeof loggedInUser>>;
+
+const SCHEMA = {
+  type: 'object',
+  properties: {
+    theme: { enum: ['light', 'dark'] },
+    age: { type: 'integer', minimum: 0 },
+    email: { type: 'string', format: 'email' },
+  },
+  required: ['theme'],
+};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  operator = await loggedInOperator(t);
+  user = await loggedInUser(t);
+});
+afterAll(() => t.close());
+
+const profileCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM profiles`))[0]!.n;
+const setSchema = (appId: number, schema: unknown) =>
+  t.call('PUT', `/operator/app/${appId}/schema`, { token: operator.token, body: { schema } });
+const create = (appId: number, profile_data: unknown) =>
+  t.call('POST', '/user/profiles/create', { token: user.token, body: { app_id: appId, profile_data } });
+
+async function appWithSchema() {
+  const { id } = await registerApp(t, operator.token);
+  expect((await setSchema(id, SCHEMA)).status).toBe(200);
+  return id;
+}
+
+describe('PUT /operator/app/:appid/schema', () => {
+  it('stores the schema, shows it on GET, and audits the change', async () => {
+    const { id } = await registerApp(t, operator.token);
+    const response = await setSchema(id, SCHEMA);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ app_id: id, schema: SCHEMA });
+    expect((await t.call('GET', `/operator/app/${id}/schema`, { token: operator.token })).body).toEqual({ app_id: id, schema: SCHEMA });
+    expect((await t.call('GET', `/operator/app/${id}`, { token: operator.token })).body.app.profile_schema).toEqual(SCHEMA);
+    const events = await queryRows(
+      t.database.db,
+      sql`SELECT 1 FROM audit_events WHERE action = 'app.schema_set' AND (detail->>'app_id')::int = ${id}`,
+    );
+    expect(events).toHaveLength(1);
+  });
+
+  it.each([
+    ['a keyword with a wrong value', { type: 'strin' }, '/schema/type'],
+    ['another draft', { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' }, '/schema'],
+    ['an external $ref', { $ref: 'https://example.com/profile.json' }, '/schema'],
+    ['a negative minLength', { type: 'string', minLength: -1 }, '/schema/minLength'],
+  ])('answers 422 for %s, naming where, and keeps the old schema', async (_name, schema, path) => {
+    const id = await appWithSchema();
+    const response = await setSchema(id, schema);
+    expect(response.status).toBe(422);
+    expect(response.body.type).toBe('urn:sentinel:problem:invalid_profile_schema');
+    expect(response.body.errors.map((error: { path: string }) => error.path)).toContain(path);
+    const [row] = await queryRows<{ profile_schema: unknown }>(t.database.db, sql`SELECT profile_schema FROM apps WHERE id = ${id}`);
+    expect(row!.profile_schema).toEqual(SCHEMA);
+  });
+
+  it('answers 400 for a schema that is not an object and 404 for an unknown app', async () => {
+    const { id } = await registerApp(t, operator.token);
+    expect((await setSchema(id, 'object')).status).toBe(400);
+    expect((await t.call('PUT', `/operator/app/${id}/schema`, { token: operator.token, body: {} })).status).toBe(400);
+    expect((await setSchema(999_999, SCHEMA)).status).toBe(404);
+  });
+
+  it('ignores unknown keywords as annotations', async () => {
+    const { id } = await registerApp(t, operator.token);
+    expect(
+      (await setSchema(id, { type: 'object', 'x-owner': 'team-a', properties: { a: { type: 'string', 'x-ui': 'textarea' } } })).status,
+    ).toBe(200);
+    expect((await create(id, { a: 'ok' })).status).toBe(201);
+  });
+});
+
+describe('profile writes against an app schema', () => {
+  it('POST /user/profiles/create answers 422 with one JSON pointer per violation, and writes nothing', async () => {
+    const id = await appWithSchema();
+    const before = await profileCount();
+    const response = await create(id, { age: -3, email: 'not-an-email' });
+    expect(response.status).toBe(422);
+    expect(response.body.type).toBe('urn:sentinel:problem:schema_violation');
+    expect(response.body.errors).toEqual([
+      { path: '/profile_data/theme', message: 'is required' },
+      { path: '/profile_data/age', message: 'must be >= 0' },
+      { path: '/profile_data/email', message: 'must match format "email"' },
+    ]);
+    expect(await profileCount()).toBe(before);
+    expect((await create(id, { theme: 'dark', age: 30, email: 'a@example.com' })).status).toBe(201);
+  });
+
+  it('PUT and PATCH are checked on the resulting document, and a refused write keeps the old data', async () => {
+    const id = await appWithSchema();
+    const created = (await create(id, { theme: 'dark', age: 1 })).body.profile;
+    const url = `/user/profiles/${id}/${created.profile_id}`;
+    const put = await t.call('PUT', url, { token: user.token, body: { profile_data: { theme: 'blue' } } });
+    expect(put.status).toBe(422);
+    expect(put.body.errors[0].path).toBe('/profile_data/theme');
+    const patch = await t.call('PATCH', url, {
+      token: user.token,
+      payload: JSON.stringify({ theme: null, age: 'old' }),
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    expect(patch.status).toBe(422);
+    expect(patch.body.errors.map((error: { path: string }) => error.path)).toEqual(['/profile_data/theme', '/profile_data/age']);
+    const [row] = await queryRows<{ profile_data: unknown; version: number }>(
+      t.database.db,
+      sql`SELECT profile_data, version FROM profiles WHERE id = ${created.profile_id}`,
+    );
+    expect(row).toEqual({ profile_data: { theme: 'dark', age: 1 }, version: 1 });
+  });
+
+  it('POST /operator/profile/create-bulk names each violating item with pointers under /profiles/N/profile_data', async () => {
+    const id = await appWithSchema();
+    const before = await profileCount();
+    const items = Array.from({ length: 20 }, () => ({ app_id: id, user_id: user.id, profile_data: { theme: 'light' } }));
+    items[17] = { app_id: id, user_id: user.id, profile_data: { theme: 'light', age: 1.5 } as never };
+    items[3] = { app_id: id, user_id: user.id, profile_data: {} as never };
+    const response = await t.call('POST', '/operator/profile/create-bulk', { token: operator.token, body: { profiles: items } });
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([
+      { path: '/profiles/3/profile_data/theme', message: 'is required' },
+      { path: '/profiles/17/profile_data/age', message: 'must be integer' },
+    ]);
+    expect(await profileCount()).toBe(before);
+  });
+
+  it('compiles a schema once, not on every write', async () => {
+    const id = await appWithSchema();
+    const compile = vi.spyOn(t.services.appsAndProfiles.profileDataSchemas, 'compile');
+    try {
+      for (let i = 0; i < 5; i++) expect((await create(id, { theme: 'dark', age: i })).status).toBe(201);
+      expect((await create(id, { theme: 'nope' })).status).toBe(422);
+      expect(compile.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      compile.mockRestore();
+    }
+  });
+
+  it('sees a schema changed by another process (straight in the database) at the next write', async () => {
+    const id = await appWithSchema();
+    expect((await create(id, { theme: 'dark' })).status).toBe(201);
+    await t.database.db.execute(sql`UPDATE apps SET profile_schema = '{"type":"object","required":["plan"]}'::jsonb WHERE id = ${id}`);
+    const refused = await create(id, { theme: 'dark' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([{ path: '/profile_data/plan', message: 'is required' }]);
+  });
+
+  it('DELETE /operator/app/:appid/schema stops the checks', async () => {
+    const id = await appWithSchema();
+    expect((await create(id, { anything: true })).status).toBe(422);
+    const cleared = await t.call('DELETE', `/operator/app/${id}/schema`, { token: operator.token });
+    expect(cleared.status).toBe(204);
+    expect((await create(id, { anything: true })).status).toBe(201);
+    expect((await t.call('GET', `/operator/app/${id}/schema`, { token: operator.token })).body.schema).toBeNull();
+    expect((await t.call('DELETE', '/operator/app/999999/schema', { token: operator.token })).status).toBe(404);
+  });
+});
