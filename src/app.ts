@@ -4,17 +4,25 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { installAuth } from './http/auth.js';
 import { installJsonParsers } from './http/content-types.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { installErrorHandler, sendProblem } from './http/error-handler.js';
+import { HttpErrors } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
+import { accountLockout, installRateLimit } from './http/rate-limit.js';
 import type { TypedApp } from './http/types.js';
 import { installValidation } from './http/validation.js';
 import { authRoutes } from './modules/accounts/auth-routes.js';
 import { constraintErrors } from './constraint-errors.js';
 import { userRoutes } from './modules/accounts/user-routes.js';
 import { appRoutes } from './modules/apps/routes.js';
+import { appProfileRoutes } from './modules/profiles/routes.js';
+import { importRoutes } from './modules/import/routes.js';
+import { auditRoutes } from './modules/audit/routes.js';
+import { operatorRoutes } from './modules/operators/routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { systemRoutes } from './modules/system/routes.js';
+import { totpOperatorRoutes } from './modules/totp/operator-routes.js';
+import { totpRoutes } from './modules/totp/routes.js';
 import { createServices, type Services } from './services.js';
 import { VERSION } from './version.js';
 
@@ -47,6 +55,8 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     trustProxy: config.trustProxy,
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
+    // A path with broken percent-encoding (`/operator/users/delete/%`) fails before routing: still problem details.
+    frameworkErrors: (error, _request, reply) => sendProblem(reply, HttpErrors.badRequest(error.message)),
   }).withTypeProvider() as unknown as TypedApp;
   const services = createServices({
     config,
@@ -65,14 +75,24 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     verifyAccessToken: (token) => tokens.verify(token),
     verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps),
   });
+  await installRateLimit(app, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl });
   await installOpenApi(app, VERSION);
 
   await app.register(systemRoutes, { database });
-  await app.register(authRoutes, { accounts, sessions });
+  const lockout = accountLockout(app, config.loginMaxFailures, config.loginLockoutSeconds);
+  await app.register(authRoutes, { accounts, sessions, lockout });
   await app.register(userRoutes, { accounts });
   await app.register(appRoutes, { apps });
+  await app.register(appProfileRoutes, { services: services.appsAndProfiles, config });
+  await app.register(importRoutes, { userImport: services.userImport, bulkBodyLimitBytes: config.bulkBodyLimitBytes });
+  await app.register(totpRoutes, { totp: services.totp, otpLogin: services.otpLogin });
+  await app.register(totpOperatorRoutes, { totp: services.totp });
+  await app.register(operatorRoutes, services.operators);
+  await app.register(auditRoutes, { auditEvents: services.auditEvents });
 
   app.addHook('onReady', () => revocationSync.start());
   app.addHook('onClose', () => revocationSync.stop());
+  app.addHook('onReady', async () => services.operators.retention.start());
+  app.addHook('onClose', () => services.operators.retention.stop());
   return { app, services };
 }

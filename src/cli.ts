@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { CliError } from './cli/errors.js';
+import { auditCommands } from './cli/audit.js';
+import { importCommand } from './cli/import.js';
 import { operatorCommands } from './cli/operator.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
@@ -11,10 +13,7 @@ import { openRuntime } from './runtime.js';
 import { serve } from './server.js';
 import { VERSION } from './version.js';
 
-const program = new Command()
-  .name('sentinel')
-  .description('Sentinel: one user base shared by many apps')
-  .version(VERSION);
+const program = new Command().name('sentinel').description('Sentinel: one user base shared by many apps').version(VERSION);
 
 program
   .command('serve')
@@ -33,6 +32,8 @@ program
   });
 
 operatorCommands(program);
+auditCommands(program);
+importCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   const database = databaseErrorOf(error);

@@ -21,6 +21,20 @@ export interface Config {
   argon2: Argon2Params;
   trustProxy: boolean;
   logLevel: string;
+  /** Seconds a soft-deleted user is kept before being purged automatically; 0 = never. */
+  deletedUserRetentionSeconds: number;
+  /** Master secret for data encrypted at rest (TOTP secrets); undefined means "generate one and keep it in the database". */
+  encryptionKey: string | undefined;
+  /** Issuer shown by authenticator apps next to the account (the otpauth:// URL's issuer). */
+  totpIssuer: string;
+  /** Requests per client IP per window on each credential route (login, register, refresh, OTP); 0 = no limit. */
+  rateLimitMax: number;
+  rateLimitWindowSeconds: number;
+  /** Failed logins one account name may have per lockout window before logins to it answer 429; 0 = no lockout. */
+  loginMaxFailures: number;
+  loginLockoutSeconds: number;
+  /** redis://... to share rate-limit counters between processes; in-process counters otherwise. */
+  redisUrl: string | undefined;
 }
 
 export interface Argon2Params {
@@ -37,6 +51,7 @@ export class ConfigError extends Error {
 export const OWASP_ARGON2: Argon2Params = { memoryKib: 19_456, iterations: 2, parallelism: 1 };
 
 export const MIN_JWT_SECRET_BYTES = 32;
+export const MIN_ENCRYPTION_KEY_BYTES = 32;
 
 type Env = Record<string, string | undefined>;
 
@@ -55,6 +70,21 @@ export function loadConfig(env: Env = process.env): Config {
   const apiKey = read('SENTINEL_API_KEY');
   if (apiKey !== undefined && apiKey.length < 16) {
     throw new ConfigError('SENTINEL_API_KEY must be at least 16 characters (try: openssl rand -hex 32)');
+  }
+  const encryptionKey = read('SENTINEL_ENCRYPTION_KEY');
+  if (encryptionKey !== undefined && Buffer.byteLength(encryptionKey, 'utf8') < MIN_ENCRYPTION_KEY_BYTES) {
+    throw new ConfigError(
+      `SENTINEL_ENCRYPTION_KEY is ${Buffer.byteLength(encryptionKey, 'utf8')} bytes; it must be at least ${MIN_ENCRYPTION_KEY_BYTES} bytes (try: openssl rand -base64 48)`,
+    );
+  }
+  const totpIssuer = read('SENTINEL_TOTP_ISSUER') ?? 'Sentinel';
+  // Authenticator apps split the otpauth:// label on ':', and the issuer must fit one line.
+  if (totpIssuer.includes(':') || /[\u0000-\u001f\u007f]/.test(totpIssuer) || totpIssuer.length > 100) {
+    throw new ConfigError('SENTINEL_TOTP_ISSUER must be at most 100 characters, with no colon or control characters');
+  }
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   }
   const databaseUrl = read('DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -82,6 +112,14 @@ export function loadConfig(env: Env = process.env): Config {
     },
     trustProxy: boolean(env, 'SENTINEL_TRUST_PROXY', false),
     logLevel: read('SENTINEL_LOG_LEVEL') ?? 'info',
+    deletedUserRetentionSeconds: durationOrNever(env, 'SENTINEL_DELETED_USER_RETENTION', 30 * 86_400),
+    encryptionKey,
+    totpIssuer,
+    rateLimitMax: integer(env, 'SENTINEL_RATE_LIMIT_MAX', 30, 0, 1_000_000),
+    rateLimitWindowSeconds: duration(env, 'SENTINEL_RATE_LIMIT_WINDOW', 60),
+    loginMaxFailures: integer(env, 'SENTINEL_LOGIN_MAX_FAILURES', 10, 0, 1_000_000),
+    loginLockoutSeconds: duration(env, 'SENTINEL_LOGIN_LOCKOUT_WINDOW', 15 * 60),
+    redisUrl,
   };
 }
 
@@ -107,7 +145,23 @@ function duration(env: Env, name: string, fallback: number): number {
   return seconds;
 }
 
-const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
+/** A duration as duration() reads it, or `0` / `never` for "never" (returned as 0). */
+function durationOrNever(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === 'never' || (raw !== undefined && /^0+[smhd]?$/.test(raw))) return 0;
+  return duration(env, name, fallback);
+}
+
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 /** Bytes, or a number with a unit: `1048576`, `256KiB`, `64MiB`. */
 function bytes(env: Env, name: string, fallback: number): number {

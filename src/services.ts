@@ -10,7 +10,16 @@ import { AccessTokens } from './modules/accounts/tokens.js';
 import { UsersRepository } from './modules/accounts/users-repository.js';
 import { AppsRepository } from './modules/apps/apps-repository.js';
 import { AuditLog } from './modules/audit/audit-log.js';
+import { AuditRepository } from './modules/audit/audit-repository.js';
+import { evenTimingVerifiers, importedPasswords } from './modules/import/hashers/index.js';
+import { ImportRepository } from './modules/import/import-repository.js';
+import { UserImportService } from './modules/import/import-service.js';
+import { createOperatorServices } from './modules/operators/services.js';
+import { createAppProfileServices } from './modules/profiles/compose.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
+import { ChallengesRepository } from './modules/totp/challenges-repository.js';
+import { OtpChallenges } from './modules/totp/challenges.js';
+import { createTotpServices } from './modules/totp/compose.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -33,6 +42,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
   const sessionsRepository = new SessionsRepository(db);
   const apps = new AppsRepository(db);
   const audit = new AuditLog(db);
+  const otpChallenges = new ChallengesRepository(db);
 
   const accessTtlMs = config.accessTokenTtlSeconds * 1000;
   const revocations = new SessionRevocations(accessTtlMs, clock);
@@ -42,7 +52,11 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     onError: onBackgroundError,
   });
-  const passwords = new Passwords(config.argon2);
+  // A wrong password for an imported hash costs an argon2id check, as an unknown user does (same timing).
+  const passwords: Passwords = new Passwords(
+    config.argon2,
+    evenTimingVerifiers((password) => passwords.checkNobody(password)),
+  );
   const tokens = new AccessTokens(secrets.jwtSecret, config.jwtIssuer, config.accessTokenTtlSeconds, revocations, clock);
   const sessions = new SessionService({
     users,
@@ -53,8 +67,50 @@ export function createServices({ config, database, secrets, clock, revocationPol
     audit,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     clock,
+    secondFactor: new OtpChallenges({ challenges: otpChallenges, audit, clock }),
   });
-  const accounts = new AccountService({ db, users, passwords, sessions, audit });
+  const accounts = new AccountService({ db, users, passwords, sessions, audit, passwordImporter: importedPasswords });
+  const userImport = new UserImportService({ db, repository: new ImportRepository(db), audit, passwords });
+  const { totp, otpLogin } = createTotpServices({
+    db,
+    users,
+    challenges: otpChallenges,
+    passwords,
+    sessions,
+    audit,
+    clock,
+    encryptionKey: secrets.encryptionKey ?? secrets.jwtSecret,
+    issuer: config.totpIssuer,
+  });
+  const operators = createOperatorServices({
+    db,
+    users,
+    sessions: sessionsRepository,
+    revocations: revocationSync,
+    accounts,
+    passwords,
+    audit,
+    clock,
+    deletedUserRetentionSeconds: config.deletedUserRetentionSeconds,
+    onBackgroundError,
+  });
+  const auditEvents = new AuditRepository(db);
+  const appsAndProfiles = createAppProfileServices({ db, apps, users, audit, clock, profileMaxBytes: config.profileMaxBytes });
 
-  return { users, apps, audit, passwords, tokens, revocationSync, sessions, accounts };
+  return {
+    users,
+    apps,
+    audit,
+    passwords,
+    tokens,
+    revocationSync,
+    sessions,
+    accounts,
+    totp,
+    otpLogin,
+    operators,
+    auditEvents,
+    userImport,
+    appsAndProfiles,
+  };
 }

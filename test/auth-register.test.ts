@@ -85,14 +85,19 @@ describe('POST /auth/register', () => {
     expect(await userCount()).toBe(before);
   });
 
-  it('answers 400 "not supported yet" for the import form, and writes nothing', async () => {
+  it('imports a user with password_hash and hash_algorithm, storing the hash until the first login', async () => {
     const before = await userCount();
     const response = await t.call('POST', '/auth/register', {
-      body: { ...body(), password: undefined, password_hash: '5f4dcc3b5aa765d61d8327deb882cf99', hash_algorithm: 'md5' },
+      body: { ...body(), password: undefined, password_hash: '5f4dcc3b5aa765d61d8327deb882cf99', hash_algorithm: 'MD5' },
     });
-    expect(response.status).toBe(400);
-    expect(response.body.type).toBe('urn:sentinel:problem:import_not_supported');
-    expect(await userCount()).toBe(before);
+    expect(response.status).toBe(201);
+    expect(await userCount()).toBe(before + 1);
+    const [row] = await queryRows<{ password_hash: string; password_algorithm: string }>(
+      t.database.db,
+      sql`SELECT password_hash, password_algorithm FROM users WHERE id = ${response.body.user.user_id}`,
+    );
+    expect(row).toEqual({ password_hash: '5f4dcc3b5aa765d61d8327deb882cf99', password_algorithm: 'md5' });
+    expect(response.text).not.toContain('5f4dcc3b5aa765d61d8327deb882cf99');
   });
 
   const badBodies: [string, unknown, string][] = [

@@ -15,9 +15,7 @@ afterAll(() => t.close());
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 async function forge(secret: string, claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'HS256' }) {
-  return new SignJWT(claims)
-    .setProtectedHeader(header as { alg: string })
-    .sign(new TextEncoder().encode(secret));
+  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(new TextEncoder().encode(secret));
 }
 
 describe('GET /auth/verify', () => {
@@ -52,14 +50,19 @@ describe('GET /auth/verify', () => {
     ['not a JWT', async () => 'not-a-jwt'],
     ['three garbage segments', async () => 'aaa.bbb.ccc'],
     ['a truncated signature', async () => token.slice(0, -5)],
-    ['a payload changed after signing', async () => {
-      const [header, , signature] = token.split('.');
-      return `${header}.${b64({ ...decodeJwt(token), Operator: true })}.${signature}`;
-    }],
+    [
+      'a payload changed after signing',
+      async () => {
+        const [header, , signature] = token.split('.');
+        return `${header}.${b64({ ...decodeJwt(token), Operator: true })}.${signature}`;
+      },
+    ],
     ['alg none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(decodeJwt(token))}.`],
     ['another secret', async () => forge('another secret that is long enough!!', { ...decodeJwt(token) })],
-    ['HS512 with the right claims but another secret', async () =>
-      forge('another secret that is long enough!!', { ...decodeJwt(token) }, { alg: 'HS512' })],
+    [
+      'HS512 with the right claims but another secret',
+      async () => forge('another secret that is long enough!!', { ...decodeJwt(token) }, { alg: 'HS512' }),
+    ],
   ])('refuses a token that is %s', async (_name, make) => {
     const response = await t.call('GET', '/auth/verify', { token: await make() });
     expect(response.status).toBe(401);
@@ -69,7 +72,7 @@ describe('GET /auth/verify', () => {
   it('refuses a well-signed token from another issuer or without a session id', async () => {
     const secret = t.config.jwtSecret!;
     const now = Math.floor(Date.now() / 1000);
-    const claims = { ...decodeJwt(token), iat: now, exp: now + 60 };
+    const claims: Record<string, unknown> = { ...decodeJwt(token), iat: now, exp: now + 60 };
     const otherIssuer = await forge(secret, { ...claims, iss: 'someone-else' });
     expect((await t.call('GET', '/auth/verify', { token: otherIssuer })).status).toBe(401);
     const { sid: _sid, ...withoutSid } = claims;

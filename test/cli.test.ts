@@ -83,7 +83,7 @@ describe('sentinel operator create', () => {
         body: JSON.stringify({ email: 'root@example.com', password: 'a long operator password' }),
       });
       expect(login.status).toBe(200);
-      expect((await login.json()).user).toMatchObject({ user_id: id, operator: true });
+      expect(((await login.json()) as { user: unknown }).user).toMatchObject({ user_id: id, operator: true });
     } finally {
       expect(await server.stop()).toBe(0);
     }
@@ -94,7 +94,11 @@ describe('sentinel operator create', () => {
     const short = await runCli(['operator', 'create', '--email', 'a@example.com', '--username', 'admin'], engineEnv(dir), 'short\n');
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/password must NOT have fewer than 8 characters/);
-    const badEmail = await runCli(['operator', 'create', '--email', 'nope', '--username', 'admin'], engineEnv(dir), 'long enough password\n');
+    const badEmail = await runCli(
+      ['operator', 'create', '--email', 'nope', '--username', 'admin'],
+      engineEnv(dir),
+      'long enough password\n',
+    );
     expect(badEmail.code).toBe(1);
     expect(badEmail.stderr).toMatch(/email must match format "email"/);
   });
@@ -135,7 +139,7 @@ describe('sentinel serve', () => {
         headers,
         body: JSON.stringify({ email: 'kept@example.com', password: 'kept password' }),
       });
-      token = (await login.json()).token;
+      token = ((await login.json()) as { token: string }).token;
     } finally {
       expect(await first.stop()).toBe(0);
     }

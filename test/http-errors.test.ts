@@ -46,7 +46,10 @@ describe('errors are RFC 9457 problem details on every failure path', () => {
 
   it('415 for a body that is not JSON, and for merge-patch on a JSON route', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/merge-patch+json']) {
-      const response = await t.call('POST', '/auth/login', { payload: '{"email":"a@example.com","password":"x"}', headers: { 'content-type': type } });
+      const response = await t.call('POST', '/auth/login', {
+        payload: '{"email":"a@example.com","password":"x"}',
+        headers: { 'content-type': type },
+      });
       expectProblem(response, 415, 'unsupported_media_type');
     }
   });
@@ -82,7 +85,10 @@ describe('errors are RFC 9457 problem details on every failure path', () => {
 
   it('400 for a NUL byte or a lone surrogate in a query string', async () => {
     expectProblem(await t.call('GET', '/app/all?cursor=%00'), 400, 'invalid_text');
-    const lone = await t.call('POST', '/auth/login', { payload: '{"email":"\\ud800@example.com","password":"whatever1"}', headers: { 'content-type': 'application/json' } });
+    const lone = await t.call('POST', '/auth/login', {
+      payload: '{"email":"\\ud800@example.com","password":"whatever1"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(lone, 400, 'invalid_text');
   });
 
@@ -103,6 +109,16 @@ describe('errors are RFC 9457 problem details on every failure path', () => {
     expectProblem(response, 400, 'validation_failed');
     expect(response.body.errors[0].path).toBe('/__proto__');
     expect(({} as Record<string, unknown>).operator).toBeUndefined();
+  });
+});
+
+describe('ids in the URL and body', () => {
+  it('answers 400, not a database error, for a urn:uuid user id (ajv accepts it, PostgreSQL does not)', async () => {
+    const operator = await t.createOperator();
+    const { token } = await t.login(operator);
+    const urn = 'urn:uuid:72c9c71b-98dc-4606-826f-bb2784d68446';
+    expectProblem(await t.call('POST', '/operator/userinfo', { token, body: { user_id: urn } }), 400, 'validation_failed');
+    expectProblem(await t.call('GET', `/operator/users/${urn}/sessions`, { token }), 400, 'validation_failed');
   });
 });
 

@@ -30,7 +30,9 @@ describe('migrations', () => {
     const insert = (username: string, email: string) =>
       test.database.db.execute(sql`INSERT INTO users (username, email, password_hash) VALUES (${username}, ${email}, 'x')`);
     await insert('casey', 'casey@example.com');
-    await expect(insert('CASEY', 'other@example.com')).rejects.toMatchObject({ cause: { code: '23505', constraint: 'users_username_key' } });
+    await expect(insert('CASEY', 'other@example.com')).rejects.toMatchObject({
+      cause: { code: '23505', constraint: 'users_username_key' },
+    });
     await expect(insert('other', 'Casey@Example.com')).rejects.toMatchObject({ cause: { code: '23505', constraint: 'users_email_key' } });
   });
 
@@ -38,7 +40,10 @@ describe('migrations', () => {
     await test.database.db.execute(sql`INSERT INTO audit_events (action) VALUES ('test.event')`);
     await expect(test.database.db.execute(sql`UPDATE audit_events SET action = 'changed'`)).rejects.toThrow();
     await expect(test.database.db.execute(sql`DELETE FROM audit_events`)).rejects.toThrow();
-    const [row] = await queryRows<{ n: number }>(test.database.db, sql`SELECT count(*)::int AS n FROM audit_events WHERE action = 'test.event'`);
+    const [row] = await queryRows<{ n: number }>(
+      test.database.db,
+      sql`SELECT count(*)::int AS n FROM audit_events WHERE action = 'test.event'`,
+    );
     expect(row!.n).toBe(1);
   });
 

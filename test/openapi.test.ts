@@ -54,7 +54,10 @@ describe('GET /openapi.json', () => {
       expect(operation.summary, where).toBeTruthy();
       expect(operation.tags?.length, where).toBeGreaterThan(0);
       expect(Array.isArray(operation.security), where).toBe(true);
-      expect(Object.keys(operation.responses).some((status) => status.startsWith('2')), where).toBe(true);
+      expect(
+        Object.keys(operation.responses).some((status) => status.startsWith('2')),
+        where,
+      ).toBe(true);
       expect(operation.responses['500'], where).toBeDefined();
       const success = Object.entries(operation.responses).filter(([status]) => status.startsWith('2'));
       const own = JSON.stringify({ body: operation.requestBody, params: operation.parameters, success });

@@ -38,7 +38,10 @@ describe('POST /user/userinfo/update', () => {
     const byEmail = await t.call('POST', '/user/userinfo/update', { token, body: { email: taken.email.toUpperCase() } });
     expect(byEmail.status).toBe(409);
     expect(byEmail.body.type).toBe('urn:sentinel:problem:email_taken');
-    const byUsername = await t.call('POST', '/user/userinfo/update', { token, body: { username: taken.username.toUpperCase(), first_name: 'X' } });
+    const byUsername = await t.call('POST', '/user/userinfo/update', {
+      token,
+      body: { username: taken.username.toUpperCase(), first_name: 'X' },
+    });
     expect(byUsername.status).toBe(409);
     expect(await storedUser(user.id)).toMatchObject({ email: user.email, username: user.username, first_name: 'Test' });
   });

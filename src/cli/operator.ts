@@ -30,7 +30,13 @@ export function operatorCommands(program: Command): void {
     .option('--last-name <name>', 'last name', '')
     .action(async (options: { email: string; username: string; firstName: string; lastName: string }) => {
       const password = await readSecret('Password for the new operator: ');
-      const input = { username: options.username, email: options.email, first_name: options.firstName, last_name: options.lastName, password };
+      const input = {
+        username: options.username,
+        email: options.email,
+        first_name: options.firstName,
+        last_name: options.lastName,
+        password,
+      };
       const errors = validateOperator(input);
       if (errors.length > 0) throw new CliError(errors.map((e) => `${e.path.slice(1) || 'input'} ${e.message}`).join('\n'));
 

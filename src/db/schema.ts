@@ -1,18 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  smallint,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /*
  * The whole data model. Constraint and index names are part of the error contract:
@@ -51,8 +38,12 @@ export const users = pgTable(
   (t) => [
     uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
     uniqueIndex('users_username_key').on(sql`lower(${t.username})`),
-    index('users_deleted_at_idx').on(t.deletedAt).where(sql`${t.deletedAt} IS NOT NULL`),
-    index('users_operator_idx').on(t.id).where(sql`${t.operator} AND ${t.deletedAt} IS NULL`),
+    index('users_deleted_at_idx')
+      .on(t.deletedAt)
+      .where(sql`${t.deletedAt} IS NOT NULL`),
+    index('users_operator_idx')
+      .on(t.id)
+      .where(sql`${t.operator} AND ${t.deletedAt} IS NULL`),
     check('users_salt_position_check', sql`${t.passwordSaltPosition} IN ('prefix', 'suffix')`),
   ],
 );
@@ -63,7 +54,10 @@ export const apps = pgTable(
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
-    domains: text('domains').array().notNull().default(sql`'{}'::text[]`),
+    domains: text('domains')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** JSON Schema (draft 2020-12) that every profile_data of this app must satisfy. */
     profileSchema: jsonb('profile_schema'),
     createdAt: createdAt(),
@@ -114,7 +108,9 @@ export const sessions = pgTable(
   (t) => [
     uniqueIndex('sessions_refresh_token_hash_key').on(t.refreshTokenHash),
     index('sessions_user_id_idx').on(t.userId),
-    index('sessions_revoked_at_idx').on(t.revokedAt).where(sql`${t.revokedAt} IS NOT NULL`),
+    index('sessions_revoked_at_idx')
+      .on(t.revokedAt)
+      .where(sql`${t.revokedAt} IS NOT NULL`),
   ],
 );
 
@@ -168,7 +164,9 @@ export const auditEvents = pgTable(
     appId: integer('app_id'),
     ip: text('ip'),
     userAgent: text('user_agent'),
-    detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+    detail: jsonb('detail')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
   },
   (t) => [
     index('audit_events_occurred_at_idx').on(t.occurredAt, t.id),

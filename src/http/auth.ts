@@ -116,6 +116,7 @@ function documentRoute(route: RouteOptions, mode: AuthMode): void {
   }
   if (mode !== 'none') errors[401] = mode === 'apiKey' ? 'Missing or invalid X-API-KEY' : 'Missing, invalid, expired or revoked token';
   if (mode === 'operator') errors[403] = 'The caller is not an operator';
+  if (route.config?.rateLimit) errors[429] = 'Too many attempts from this address (see Retry-After)';
   for (const [status, description] of Object.entries(errors)) {
     response[status] ??= { ...ProblemSchema, description };
   }

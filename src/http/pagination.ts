@@ -16,12 +16,17 @@ export function decodeCursor(cursor: string | undefined, shape: readonly ('strin
   } catch {
     key = undefined;
   }
-  if (!Array.isArray(key) || key.length !== shape.length || key.some((part, i) => typeof part !== shape[i])) {
+  if (!Array.isArray(key) || key.length !== shape.length || key.some((part, i) => !fits(part, shape[i]!))) {
     throw HttpErrors.validationFailed('cursor is not one this server gave out', [
       { path: 'querystring/cursor', message: 'is not a valid cursor' },
     ]);
   }
   return key;
+}
+
+/** Numbers in cursors are row ids and sequence numbers: whole and not negative. */
+function fits(part: unknown, kind: 'string' | 'number'): boolean {
+  return kind === 'number' ? Number.isSafeInteger(part) && (part as number) >= 0 : typeof part === 'string';
 }
 
 /** Fetch limit + 1 rows; this trims the extra one and says where the next page starts. */

@@ -7,11 +7,19 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const Timestamp = (description?: string) =>
   Type.String({ format: 'date-time', examples: ['2026-11-27T09:30:00.000Z'], ...(description ? { description } : {}) });
 
-export const UserId = Type.String({
-  format: 'uuid',
-  description: 'User id (UUID)',
-  examples: ['72c9c71b-98dc-4606-826f-bb2784d68446'],
-});
+/**
+ * A UUID in its canonical form. ajv's `uuid` format alone also accepts a `urn:uuid:`
+ * prefix, which PostgreSQL's uuid type refuses (a 500): the pattern keeps those out.
+ */
+export const Uuid = (description: string, example = '72c9c71b-98dc-4606-826f-bb2784d68446') =>
+  Type.String({
+    format: 'uuid',
+    pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+    description,
+    examples: [example],
+  });
+
+export const UserId = Uuid('User id (UUID)');
 
 export const AppId = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'App id', examples: [1] });
 
@@ -37,14 +45,11 @@ export const ProblemSchema = Type.Object(
   { title: 'Problem', description: 'RFC 9457 problem details (Content-Type: application/problem+json)' },
 );
 
-export const MessageSchema = Type.Object(
-  { message: Type.String({ examples: ['Done'] }) },
-  { title: 'Message' },
-);
+export const MessageSchema = Type.Object({ message: Type.String({ examples: ['Done'] }) }, { title: 'Message' });
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'Page size (default 50, at most 1000)' })),
-  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'Opaque cursor from the previous page\'s next_cursor' })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: "Opaque cursor from the previous page's next_cursor" })),
 };
 
 export const NextCursor = Nullable(Type.String({ description: 'Pass as cursor to get the next page; null on the last page' }));

@@ -25,9 +25,7 @@ const bodyAjv = addFormats(new Ajv({ ...shared, coerceTypes: false }));
 const urlAjv = addFormats(new Ajv({ ...shared, coerceTypes: 'array' }));
 
 export function installValidation(app: FastifyInstance): void {
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema as FastifySchema & object),
-  );
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema as FastifySchema & object));
   app.setSchemaErrorFormatter((errors, dataVar) => {
     const fieldErrors = toFieldErrors(errors as ErrorObject[], dataVar);
     return HttpErrors.validationFailed(summarize(fieldErrors), fieldErrors);
@@ -45,8 +43,15 @@ export function installValidation(app: FastifyInstance): void {
 }
 
 function toFieldErrors(errors: ErrorObject[], dataVar: string): FieldError[] {
-  const prefix = dataVar === 'body' ? '' : dataVar;
-  return errors.slice(0, MAX_REPORTED_ERRORS).map((error) => {
+  return ajvFieldErrors(errors, dataVar === 'body' ? '' : dataVar, MAX_REPORTED_ERRORS, 'is not a known field');
+}
+
+/**
+ * ajv's errors as `errors[]` entries: JSON pointers under `prefix`, naming the missing or
+ * extra property itself rather than its parent object.
+ */
+export function ajvFieldErrors(errors: ErrorObject[], prefix: string, max: number, unknownFieldMessage: string): FieldError[] {
+  return errors.slice(0, max).map((error) => {
     let path = error.instancePath;
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'required') {
@@ -54,9 +59,9 @@ function toFieldErrors(errors: ErrorObject[], dataVar: string): FieldError[] {
       message = 'is required';
     } else if (error.keyword === 'additionalProperties') {
       path += `/${escapePointer(String(error.params.additionalProperty))}`;
-      message = 'is not a known field';
+      message = unknownFieldMessage;
     }
-    return { path: prefix ? `${prefix}${path}` : path, message };
+    return { path: prefix + path, message };
   });
 }
 

@@ -41,13 +41,17 @@ export interface TestUser {
 export interface TestApp {
   app: FastifyInstance;
   database: Database;
+  /** This test's own PostgreSQL database (undefined on PGlite), for a second app on the same data. */
+  databaseUrl: string | undefined;
   config: Config;
   clock: TestClock;
   /** The same services the app runs on, for seeding data the API cannot create (operators). */
   services: Services;
   call<T = any>(method: InjectOptions['method'], url: string, options?: CallOptions): Promise<TestResponse<T>>;
   /** Registers a user through the API (a fresh unique one unless told otherwise). */
-  registerUser(overrides?: Partial<{ username: string; email: string; password: string; first_name: string; last_name: string }>): Promise<TestUser>;
+  registerUser(
+    overrides?: Partial<{ username: string; email: string; password: string; first_name: string; last_name: string }>,
+  ): Promise<TestUser>;
   createOperator(): Promise<TestUser>;
   /** Logs in and returns the Session body. */
   login(user: Pick<TestUser, 'email' | 'password'>): Promise<{ token: string; refresh_token: string; user: any; expires_in: number }>;
@@ -72,13 +76,23 @@ export function unique(prefix: string): string {
 export async function createTestApp(overrides: { config?: Partial<Config>; env?: Record<string, string> } = {}): Promise<TestApp> {
   const testDb = await createTestDatabase();
   const config: Config = {
-    ...loadConfig({ SENTINEL_API_KEY: TEST_API_KEY, SENTINEL_JWT_SECRET: randomBytes(32).toString('hex'), ...overrides.env }),
+    ...loadConfig({
+      SENTINEL_API_KEY: TEST_API_KEY,
+      SENTINEL_JWT_SECRET: randomBytes(32).toString('hex'),
+      // Tests log in many times from one address; test/rate-limit.test.ts turns the limit on.
+      SENTINEL_RATE_LIMIT_MAX: '0',
+      ...overrides.env,
+    }),
     // Cheap hashing keeps the suite fast; production uses the OWASP parameters (19 MiB, t=2).
     argon2: { memoryKib: 1024, iterations: 1, parallelism: 1 },
     ...overrides.config,
   };
   const clock = testClock();
-  const secrets = { jwtSecret: config.jwtSecret!, bootstrapApiKeyHash: sha256Hex(config.apiKey!) };
+  const secrets = {
+    jwtSecret: config.jwtSecret!,
+    bootstrapApiKeyHash: sha256Hex(config.apiKey!),
+    encryptionKey: config.encryptionKey ?? randomBytes(32).toString('hex'),
+  };
   const { app, services } = await buildAppWithServices({
     config,
     database: testDb.database,
@@ -99,11 +113,11 @@ export async function createTestApp(overrides: { config?: Partial<Config>; env?:
       headers['content-type'] ??= 'application/json';
     }
     const response = await app.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
-    let body: any = undefined;
+    let body: any;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;
     } catch {
-      body = undefined;
+      // Not JSON (the docs page): callers read `text`.
     }
     return { status: response.statusCode, body, headers: response.headers, text: response.body };
   };
@@ -140,6 +154,7 @@ export async function createTestApp(overrides: { config?: Partial<Config>; env?:
   return {
     app,
     database: testDb.database,
+    databaseUrl: testDb.url,
     config,
     clock,
     services,

@@ -15,7 +15,13 @@ export interface CliResult {
 
 /** Environment for a command: quiet, cheap hashing, and nothing inherited that points at another database. */
 export function cliEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, SENTINEL_LOG_LEVEL: 'warn', SENTINEL_ARGON2_MEMORY_KIB: '1024', SENTINEL_ARGON2_ITERATIONS: '1' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SENTINEL_LOG_LEVEL: 'warn',
+    SENTINEL_ARGON2_MEMORY_KIB: '1024',
+    SENTINEL_ARGON2_ITERATIONS: '1',
+  };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;
 }
@@ -35,7 +41,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): 
 }
 
 /** Starts `sentinel serve` and resolves once /health answers. */
-export async function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<number | null> }> {
+export async function startServer(
+  env: NodeJS.ProcessEnv,
+): Promise<{ url: string; child: ChildProcess; output: () => string; stop(): Promise<number | null> }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
     cwd: ROOT,

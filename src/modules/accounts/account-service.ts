@@ -1,17 +1,23 @@
 import type { Db } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
 import type { Principal } from '../../http/auth.js';
+import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import { AccountErrors } from './errors.js';
 import type { Passwords, StoredPassword } from './passwords.js';
-import type { RegisterInput, UserInfoUpdate } from './schemas.js';
+import { toUserChanges, type RegisterInput, type UserInfoUpdate } from './schemas.js';
 import { storedPasswordOf, type SessionService } from './session-service.js';
-import type { UserChanges, UsersRepository } from './users-repository.js';
+import type { UsersRepository } from './users-repository.js';
 
 /** Turns an imported hash (`password_hash` + `hash_algorithm`) into what the users table stores, or throws a 400. */
 export interface PasswordImporter {
-  parse(input: { passwordHash: string; hashAlgorithm: string; salt?: string | undefined; saltPosition?: string | undefined }): StoredPassword;
+  parse(input: {
+    passwordHash: string;
+    hashAlgorithm: string;
+    salt?: string | undefined;
+    saltPosition?: string | undefined;
+  }): StoredPassword;
 }
 
 export interface AccountServiceDeps {
@@ -20,13 +26,15 @@ export interface AccountServiceDeps {
   passwords: Passwords;
   sessions: SessionService;
   audit: AuditLog;
-  passwordImporter?: PasswordImporter;
+  passwordImporter: PasswordImporter;
 }
 
 export interface RegisterOptions {
   operator?: boolean;
   /** The operator creating the account; the new user themself when absent. */
   actorUserId?: string;
+  /** The audit action to record instead of `user.registered` (an operator creating the account records `operator.user_created`). */
+  auditAction?: AuditAction;
 }
 
 /** The user's own account: registration, profile fields, password, deletion. */
@@ -53,7 +61,7 @@ export class AccountService {
       );
       await this.deps.audit.record(
         {
-          action: 'user.registered',
+          action: options.auditAction ?? 'user.registered',
           actorUserId: options.actorUserId ?? user.id,
           targetUserId: user.id,
           detail: { imported: password.algorithm !== 'argon2id', operator: user.operator },
@@ -73,7 +81,7 @@ export class AccountService {
 
   async updateInfo(principal: Principal, update: UserInfoUpdate, context: RequestContext): Promise<UserRow> {
     return this.deps.db.transaction(async (tx) => {
-      const user = await this.deps.users.update(principal.userId, userChanges(update), tx);
+      const user = await this.deps.users.update(principal.userId, toUserChanges(update), tx);
       if (!user) throw AccountErrors.userNotFound('The account no longer exists');
       await this.deps.audit.record(
         { action: 'user.updated', actorUserId: user.id, targetUserId: user.id, detail: { fields: Object.keys(update) } },
@@ -123,25 +131,22 @@ export class AccountService {
       throw AccountErrors.passwordRequired('Send either password, or password_hash with hash_algorithm; not both');
     }
     if (passwordHash || hashAlgorithm) {
-      if (!this.deps.passwordImporter) throw AccountErrors.importNotSupported('Registering with password_hash is not supported yet; send password');
       if (!passwordHash || !hashAlgorithm) {
         throw AccountErrors.passwordRequired('An imported password needs both password_hash and hash_algorithm');
       }
       return this.deps.passwordImporter.parse({ passwordHash, hashAlgorithm, salt: input.salt, saltPosition: input.salt_position });
     }
     if (!input.password) throw AccountErrors.passwordRequired('Send password (8 to 256 characters)');
+    if (input.salt || input.salt_position) {
+      throw HttpErrors.validationFailed('salt and salt_position apply only to password_hash', [
+        { path: '/salt', message: 'applies only to password_hash' },
+      ]);
+    }
     if (input.password.length < 8) {
-      throw AccountErrors.weakPassword('password must be at least 8 characters', [{ path: '/password', message: 'must be at least 8 characters' }]);
+      throw AccountErrors.weakPassword('password must be at least 8 characters', [
+        { path: '/password', message: 'must be at least 8 characters' },
+      ]);
     }
     return { hash: await this.deps.passwords.hash(input.password), algorithm: 'argon2id', salt: null, saltPosition: null };
   }
-}
-
-function userChanges(update: UserInfoUpdate): UserChanges {
-  return {
-    ...(update.username !== undefined ? { username: update.username } : {}),
-    ...(update.email !== undefined ? { email: update.email } : {}),
-    ...(update.first_name !== undefined ? { firstName: update.first_name } : {}),
-    ...(update.last_name !== undefined ? { lastName: update.last_name } : {}),
-  };
 }

@@ -1,5 +1,7 @@
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
+import { AppError } from '../../http/errors.js';
+import type { LoginLockout } from '../../http/rate-limit.js';
 import { contextOf } from '../../http/request-context.js';
 import { MessageSchema, ProblemSchema, SingleLine, Timestamp } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
@@ -11,6 +13,7 @@ import type { IssuedSession, SessionService } from './session-service.js';
 export interface AuthRoutesDeps {
   accounts: AccountService;
   sessions: SessionService;
+  lockout: LoginLockout;
 }
 
 const OtpRequiredSchema = Type.Object(
@@ -40,11 +43,11 @@ export function toSessionBody(issued: IssuedSession) {
   };
 }
 
-export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRoutesDeps): Promise<void> {
+export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }: AuthRoutesDeps): Promise<void> {
   app.post(
     '/auth/register',
     {
-      config: { auth: 'apiKey' },
+      config: { auth: 'apiKey', rateLimit: {} },
       schema: {
         operationId: 'register',
         tags: ['auth'],
@@ -67,13 +70,13 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
   app.post(
     '/auth/login',
     {
-      config: { auth: 'apiKey' },
+      config: { auth: 'apiKey', rateLimit: {} },
       schema: {
         operationId: 'login',
         tags: ['auth'],
         summary: 'Log in with email or username and password',
         description:
-          'Send `email` or `username` (email wins if both are non-empty). Answers a Session, or `{"otp_required": true, "otp_token"}` when the user has TOTP on. Unknown users and wrong passwords get the same 401, in about the same time.',
+          'Send `email` or `username` (email wins if both are non-empty). Answers a Session, or `{"otp_required": true, "otp_token"}` when the user has TOTP on. Unknown users and wrong passwords get the same 401, in about the same time. After too many failed logins for one account name (default 10 in 15 minutes, from any address) that name answers 429 `account_locked` until the window passes.',
         body: LoginBody,
         response: {
           200: Type.Union([SessionSchema, OtpRequiredSchema]),
@@ -82,8 +85,16 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
     },
     async (request) => {
       const { email, username, password } = request.body;
-      const result = await sessions.login({ ...loginName(email, username), password }, contextOf(request));
-      return result.kind === 'session' ? toSessionBody(result.session) : { otp_required: true as const, otp_token: result.otpToken };
+      const name = loginName(email, username);
+      const login = 'email' in name ? name.email : name.username;
+      await lockout.assertOpen(request, login);
+      try {
+        const result = await sessions.login({ ...name, password }, contextOf(request));
+        return result.kind === 'session' ? toSessionBody(result.session) : { otp_required: true as const, otp_token: result.otpToken };
+      } catch (error) {
+        if (error instanceof AppError && error.code === AccountErrors.invalidCredentials.code) await lockout.recordFailure(request, login);
+        throw error;
+      }
     },
   );
 
@@ -110,7 +121,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
   app.post(
     '/auth/refresh',
     {
-      config: { auth: 'none' },
+      config: { auth: 'none', rateLimit: {} },
       schema: {
         operationId: 'refreshSession',
         tags: ['auth'],
@@ -169,15 +180,18 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
   app.post(
     '/auth/reset-password',
     {
-      config: { auth: 'user' },
+      config: { auth: 'user', rateLimit: {} },
       schema: {
         operationId: 'resetPassword',
         tags: ['auth'],
         summary: 'Change your password',
-        description: "Needs the current password. Every other session of the user ends; this one stays.",
+        description: 'Needs the current password. Every other session of the user ends; this one stays.',
         body: Type.Object(
           { old_password: PresentedPassword, new_password: NewPassword },
-          { additionalProperties: false, examples: [{ old_password: 'correct horse battery staple', new_password: 'another long passphrase' }] },
+          {
+            additionalProperties: false,
+            examples: [{ old_password: 'correct horse battery staple', new_password: 'another long passphrase' }],
+          },
         ),
         response: {
           200: MessageSchema,
@@ -197,5 +211,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
 function loginName(email: string | undefined, username: string | undefined): { email: string } | { username: string } {
   if (email) return { email };
   if (username) return { username };
-  throw AccountErrors.ambiguousLogin('Send email or username with the password', [{ path: '/email', message: 'is required (or username)' }]);
+  throw AccountErrors.ambiguousLogin('Send email or username with the password', [
+    { path: '/email', message: 'is required (or username)' },
+  ]);
 }

@@ -9,7 +9,6 @@ export const AccountErrors = defineErrors({
   wrongPassword: { status: 403, title: 'Wrong password' },
   userNotFound: { status: 404, title: 'User not found' },
   lastOperator: { status: 409, title: 'Last operator' },
-  importNotSupported: { status: 400, title: 'Password import not supported yet' },
   ambiguousLogin: { status: 400, title: 'Email or username required' },
   passwordRequired: { status: 400, title: 'A password is required' },
   weakPassword: { status: 400, title: 'Password too short' },

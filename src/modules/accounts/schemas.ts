@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { UserRow } from '../../db/schema.js';
+import type { UserChanges } from './users-repository.js';
 import { Nullable, SingleLine, Timestamp, UserId } from '../../http/schemas.js';
 
 export const Username = Type.String({
@@ -98,6 +99,16 @@ export const UserInfoUpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1, examples: [{ first_name: 'Johnny' }] },
 );
 export type UserInfoUpdate = Static<typeof UserInfoUpdateBody>;
+
+/** The API's snake_case profile fields as the repository's column changes; absent fields stay as they are. */
+export function toUserChanges(update: UserInfoUpdate): UserChanges {
+  return {
+    ...(update.username !== undefined ? { username: update.username } : {}),
+    ...(update.email !== undefined ? { email: update.email } : {}),
+    ...(update.first_name !== undefined ? { firstName: update.first_name } : {}),
+    ...(update.last_name !== undefined ? { lastName: update.last_name } : {}),
+  };
+}
 
 export function toUser(row: UserRow): User {
   return {

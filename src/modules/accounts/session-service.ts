@@ -51,7 +51,9 @@ export class SessionService {
   async login(input: LoginInput, context: RequestContext): Promise<LoginResult> {
     const { users, passwords, audit } = this.deps;
     const user = await users.findActiveByLogin(input);
-    const check = user ? await passwords.check(input.password, storedPasswordOf(user)) : { valid: await passwords.checkNobody(input.password) };
+    const check = user
+      ? await passwords.check(input.password, storedPasswordOf(user))
+      : { valid: await passwords.checkNobody(input.password) };
     if (!user || !check.valid) {
       await audit.record(
         { action: 'login.failed', targetUserId: user?.id ?? null, detail: { reason: user ? 'wrong_password' : 'unknown_user' } },
@@ -101,7 +103,10 @@ export class SessionService {
         const ended = await sessions.revoke(reusedSessionId, 'refresh_token_reused');
         if (ended) await this.deps.revocations.publish([reusedSessionId]);
         const owner = await sessions.findById(reusedSessionId);
-        await audit.record({ action: 'session.refresh_reused', targetUserId: owner?.userId ?? null, detail: { session_id: reusedSessionId } }, context);
+        await audit.record(
+          { action: 'session.refresh_reused', targetUserId: owner?.userId ?? null, detail: { session_id: reusedSessionId } },
+          context,
+        );
       }
       throw AccountErrors.invalidRefreshToken('The refresh token is unknown, spent, expired or disabled; log in again');
     }
@@ -116,7 +121,12 @@ export class SessionService {
       await this.deps.revocations.publish([principal.sessionId]);
     }
     await this.deps.audit.record(
-      { action: 'session.logged_out', actorUserId: principal.userId, targetUserId: principal.userId, detail: { session_id: principal.sessionId } },
+      {
+        action: 'session.logged_out',
+        actorUserId: principal.userId,
+        targetUserId: principal.userId,
+        detail: { session_id: principal.sessionId },
+      },
       context,
     );
   }
@@ -124,7 +134,12 @@ export class SessionService {
   async disableRefresh(principal: Principal, context: RequestContext): Promise<void> {
     await this.deps.sessions.disableRefresh(principal.sessionId);
     await this.deps.audit.record(
-      { action: 'session.refresh_disabled', actorUserId: principal.userId, targetUserId: principal.userId, detail: { session_id: principal.sessionId } },
+      {
+        action: 'session.refresh_disabled',
+        actorUserId: principal.userId,
+        targetUserId: principal.userId,
+        detail: { session_id: principal.sessionId },
+      },
       context,
     );
   }

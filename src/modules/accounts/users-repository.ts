@@ -24,13 +24,22 @@ export class UsersRepository {
   }
 
   async findActiveById(id: string, executor: Executor = this.db): Promise<UserRow | undefined> {
-    const [row] = await executor.select().from(users).where(and(eq(users.id, id), isNull(users.deletedAt)));
+    const [row] = await executor
+      .select()
+      .from(users)
+      .where(and(eq(users.id, id), isNull(users.deletedAt)));
     return row;
   }
 
   async findActiveByLogin(login: { email?: string; username?: string }): Promise<UserRow | undefined> {
-    const match = login.email !== undefined ? eq(sql`lower(${users.email})`, lower(login.email)) : eq(sql`lower(${users.username})`, lower(login.username ?? ''));
-    const [row] = await this.db.select().from(users).where(and(match, isNull(users.deletedAt)));
+    const match =
+      login.email !== undefined
+        ? eq(sql`lower(${users.email})`, lower(login.email))
+        : eq(sql`lower(${users.username})`, lower(login.username ?? ''));
+    const [row] = await this.db
+      .select()
+      .from(users)
+      .where(and(match, isNull(users.deletedAt)));
     return row;
   }
 
