@@ -17,13 +17,15 @@ describe.each(stores)('rate limits with %s', (_name, redisUrl) => {
     try {
       // A fresh address per run: Redis keeps counters between test runs.
       const ip = `10.${randomBytes(3).join('.')}`;
+      // A fresh account name too, so the account lockout (whose Redis counters outlive the run) stays out of it.
+      const email = `nobody-${randomBytes(4).toString('hex')}@example.com`;
       const login = () =>
         t.app.inject({
           method: 'POST',
           url: '/auth/login',
           remoteAddress: ip,
           headers: { 'content-type': 'application/json', 'x-api-key': t.config.apiKey! },
-          payload: JSON.stringify({ email: 'nobody@example.com', password: 'guess guess' }),
+          payload: JSON.stringify({ email, password: 'guess guess' }),
         });
       const statuses = [];
       for (let i = 0; i < 4; i++) statuses.push((await login()).statusCode);
@@ -40,7 +42,7 @@ describe.each(stores)('rate limits with %s', (_name, redisUrl) => {
         url: '/auth/login',
         remoteAddress: `10.${randomBytes(3).join('.')}`,
         headers: { 'content-type': 'application/json', 'x-api-key': t.config.apiKey! },
-        payload: JSON.stringify({ email: 'nobody@example.com', password: 'guess guess' }),
+        payload: JSON.stringify({ email, password: 'guess guess' }),
       });
       expect(other.statusCode).toBe(401);
       for (let i = 0; i < 5; i++) expect((await t.app.inject({ method: 'GET', url: '/health', remoteAddress: ip })).statusCode).toBe(200);
