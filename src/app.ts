@@ -13,6 +13,7 @@ import { installValidation } from './http/validation.js';
 import { authRoutes } from './modules/accounts/auth-routes.js';
 import { constraintErrors } from './constraint-errors.js';
 import { userRoutes } from './modules/accounts/user-routes.js';
+import { installCors } from './modules/apps/cors.js';
 import { appRoutes } from './modules/apps/routes.js';
 import { appProfileRoutes } from './modules/profiles/routes.js';
 import { importRoutes } from './modules/import/routes.js';
@@ -76,6 +77,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps),
   });
   await installRateLimit(app, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl });
+  await installCors(app, services.appsAndProfiles.allowedOrigins);
   await installOpenApi(app, VERSION);
 
   await app.register(systemRoutes, { database });

@@ -16,6 +16,8 @@ export interface AppServiceDeps {
   apps: AppsRepository;
   audit: AuditLog;
   schemas: Pick<ProfileDataSchemas, 'compile'>;
+  /** Told after a change to the set of registered domains (the CORS allow-list caches them). */
+  onDomainsChanged?: () => void;
 }
 
 /** The operator acting, and where the request came from: every change here is audited. */
@@ -39,7 +41,7 @@ export class AppService {
     { actorUserId, context }: OperatorAction,
   ): Promise<{ app: AppRow; key: ApiKeyRow; apiKey: string }> {
     const domains = normalizeDomains(input.domains ?? []);
-    return this.deps.db.transaction(async (tx) => {
+    const created = await this.deps.db.transaction(async (tx) => {
       const app = await this.deps.apps.insert({ name: input.app, description: input.description ?? '', domains }, tx);
       const { key, apiKey } = await this.issueKey(app.id, 'default', tx);
       await this.deps.audit.record(
@@ -49,6 +51,8 @@ export class AppService {
       );
       return { app, key, apiKey };
     });
+    this.deps.onDomainsChanged?.();
+    return created;
   }
 
   async get(appId: number): Promise<AppRow> {
@@ -62,7 +66,7 @@ export class AppService {
     if (input.app !== undefined) changes.name = input.app;
     if (input.description !== undefined) changes.description = input.description;
     if (input.domains !== undefined) changes.domains = normalizeDomains(input.domains);
-    return this.deps.db.transaction(async (tx) => {
+    const updated = await this.deps.db.transaction(async (tx) => {
       const app = await this.deps.apps.update(appId, changes, tx);
       if (!app) throw notFound(appId);
       await this.deps.audit.record(
@@ -72,6 +76,8 @@ export class AppService {
       );
       return app;
     });
+    if (changes.domains) this.deps.onDomainsChanged?.();
+    return updated;
   }
 
   /** Deletes an app and its keys; refused while any profile belongs to it, so no user data goes with it. */
@@ -82,6 +88,7 @@ export class AppService {
         if (!app) throw notFound(appId);
         await this.deps.audit.record({ action: 'app.deleted', actorUserId, detail: { app_id: appId, app: app.name } }, context, tx);
       });
+      this.deps.onDomainsChanged?.();
     } catch (error) {
       // The profiles' foreign key (ON DELETE RESTRICT, SQLSTATE 23001) decides, so a profile
       // created concurrently cannot slip past a count.

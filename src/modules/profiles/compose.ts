@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
 import { AppService } from '../apps/app-service.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
+import { AllowedOrigins } from '../apps/cors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { BulkProfileService } from './bulk-service.js';
 import { ProfileDataSchemas } from './data-schemas.js';
@@ -25,10 +26,12 @@ export interface AppProfileDeps {
 export function createAppProfileServices({ db, apps, users, audit, clock, profileMaxBytes }: AppProfileDeps) {
   const profiles = new ProfilesRepository(db);
   const profileDataSchemas = new ProfileDataSchemas(apps);
+  const allowedOrigins = new AllowedOrigins(db, clock);
   return {
+    allowedOrigins,
     profiles,
     profileDataSchemas,
-    appService: new AppService({ db, apps, audit, schemas: profileDataSchemas }),
+    appService: new AppService({ db, apps, audit, schemas: profileDataSchemas, onDomainsChanged: () => allowedOrigins.invalidate() }),
     profileService: new ProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, profileMaxBytes }),
     bulkProfiles: new BulkProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, profileMaxBytes }),
     profileSearch: new ProfileSearch({ profiles, apps }),
