@@ -13,7 +13,7 @@
  */
 import bcrypt from 'bcrypt';
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { openDatabase } from '../src/db/client.js';
+import { createScratchDatabase } from '../test/helpers/database.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -172,31 +173,14 @@ function checkReport(file: string): string {
   return `${n(lines.length)} skipped rows, each bad row by its line number`;
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /** COPY of the same good rows into a freshly migrated users table: the fastest PostgreSQL can load them. */
 async function copyYardstick(generated: Generated): Promise<number> {
-  const name = `sentinel_bench_copy_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
+  const scratch = await createScratchDatabase(ADMIN_URL, 'sentinel_bench_copy');
   try {
-    const database = await openDatabase({ url: databaseUrl(name) });
+    const database = await openDatabase({ url: scratch.url });
     await database.migrate();
     await database.close();
-    const client = new pg.Client({ connectionString: databaseUrl(name) });
+    const client = new pg.Client({ connectionString: scratch.url });
     await client.connect();
     try {
       const started = performance.now();
@@ -211,7 +195,7 @@ async function copyYardstick(generated: Generated): Promise<number> {
       await client.end();
     }
   } finally {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
   }
 }
 
@@ -231,10 +215,9 @@ async function main(): Promise<void> {
       let env: NodeJS.ProcessEnv;
       let cleanup: () => Promise<void>;
       if (engine === 'postgres') {
-        const name = `sentinel_bench_import_${randomBytes(4).toString('hex')}`;
-        await admin(`CREATE DATABASE ${name}`);
-        env = { DATABASE_URL: databaseUrl(name) };
-        cleanup = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        const scratch = await createScratchDatabase(ADMIN_URL, 'sentinel_bench_import');
+        env = { DATABASE_URL: scratch.url };
+        cleanup = scratch.drop;
       } else if (engine === 'pglite') {
         const dataDir = path.join(dir, 'pglite-data');
         env = { SENTINEL_DATA_DIR: dataDir };

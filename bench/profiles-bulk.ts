@@ -28,6 +28,7 @@ import { buildAppWithServices } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { sha256Hex } from '../src/crypto/secrets.js';
 import { openDatabase, type Database } from '../src/db/client.js';
+import { createScratchDatabase } from '../test/helpers/database.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -118,15 +119,12 @@ async function runApi(engine: 'pglite' | 'postgres'): Promise<Result> {
       await rm(dir, { recursive: true, force: true });
     };
   } else {
-    const name = `sentinel_bench_${randomBytes(4).toString('hex')}`;
-    await admin(`CREATE DATABASE ${name}`);
-    const parsed = new URL(ADMIN_URL);
-    parsed.pathname = `/${name}`;
-    url = parsed.toString();
+    const scratch = await createScratchDatabase(ADMIN_URL, 'sentinel_bench');
+    url = scratch.url;
     database = await openDatabase({ url, poolSize: 10 });
     cleanup = async () => {
       await database.close();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await scratch.drop();
     };
   }
   try {
@@ -223,16 +221,6 @@ async function copyYardstick(url: string, apps: number[], userIds: string[]): Pr
     await pipeline(Readable.from(lines()), client.query(copyFrom('COPY profiles (id, user_id, app_id, profile_data) FROM STDIN')));
     await client.query('COMMIT');
     return (performance.now() - started) / 1000;
-  } finally {
-    await client.end();
-  }
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
   } finally {
     await client.end();
   }

@@ -1,21 +1,9 @@
 import argon2 from 'argon2';
 import { sql } from 'drizzle-orm';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createTestApp, type TestApp, unique } from './helpers/app.js';
-
-interface Fixture {
-  algorithm: string;
-  password: string;
-  password_hash: string;
-  tool: string;
-  salt?: string;
-  salt_position?: string;
-}
-
-// Hashes made by openssl passwd -1, htpasswd -nbB, Python's bcrypt and hashlib (test/fixtures/hashes/generate.py).
-const fixtures = JSON.parse(fs.readFileSync(new URL('./fixtures/hashes/hashes.json', import.meta.url), 'utf8')) as Fixture[];
+import { hashFixtures as fixtures, type HashFixture as Fixture } from './helpers/hash-fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {

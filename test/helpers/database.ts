@@ -25,22 +25,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await database.migrate();
     return { database, url: undefined, drop: () => database.close() };
   }
-  const name = `sentinel_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-  const url = withDatabase(adminUrl, name);
-  const database = await openDatabase({ url, poolSize: 5 });
+  const scratch = await createScratchDatabase(adminUrl, 'sentinel_test');
+  const database = await openDatabase({ url: scratch.url, poolSize: 5 });
   await database.migrate();
   return {
     database,
-    url,
+    url: scratch.url,
     drop: async () => {
       await database.close();
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await scratch.drop();
     },
   };
 }
 
-export function withDatabase(url: string, name: string): string {
+/**
+ * An empty database of its own on the server at `adminUrl` (whose user needs CREATEDB), for a
+ * test file or a benchmark run, so runs never see each other's rows; `drop` removes it.
+ */
+export async function createScratchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  return {
+    url: withDatabase(adminUrl, name),
+    drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+function withDatabase(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${name}`;
   return parsed.toString();

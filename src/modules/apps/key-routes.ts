@@ -4,9 +4,7 @@ import { NextCursor, PageQuery, ProblemSchema, Uuid } from '../../http/schemas.j
 import type { TypedApp } from '../../http/types.js';
 import type { AppService } from './app-service.js';
 import { operatorAction } from './operator-routes.js';
-import { ApiKeySchema, ApiKeySecret, AppParams, NewKeyBody, toApiKey } from './schemas.js';
-
-const appNotFound = { ...ProblemSchema, description: 'No app with this id' };
+import { ApiKeySchema, ApiKeySecret, AppParams, NewKeyBody, toApiKey, AppNotFound } from './schemas.js';
 
 /** An app's API keys: issued (shown once), listed without secrets, revoked. */
 export async function appKeyRoutes(app: TypedApp, { appService }: { appService: AppService }): Promise<void> {
@@ -21,7 +19,7 @@ export async function appKeyRoutes(app: TypedApp, { appService }: { appService: 
         description: 'The key is in this answer only. Issue a new key before revoking an old one to rotate without downtime.',
         params: AppParams,
         body: NewKeyBody,
-        response: { 201: Type.Object({ key: ApiKeySchema, api_key: ApiKeySecret }), 404: appNotFound },
+        response: { 201: Type.Object({ key: ApiKeySchema, api_key: ApiKeySecret }), 404: AppNotFound },
       },
     },
     async (request, reply) => {
@@ -41,7 +39,7 @@ export async function appKeyRoutes(app: TypedApp, { appService }: { appService: 
         description: 'Oldest first, revoked keys included (with revoked_at).',
         params: AppParams,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
-        response: { 200: Type.Object({ keys: Type.Array(ApiKeySchema), next_cursor: NextCursor }), 404: appNotFound },
+        response: { 200: Type.Object({ keys: Type.Array(ApiKeySchema), next_cursor: NextCursor }), 404: AppNotFound },
       },
     },
     async (request) => {

@@ -18,13 +18,13 @@ import {
   toApp,
   toOperatorApp,
   UpdateAppBody,
+  AppNotFound,
 } from './schemas.js';
 
 export function operatorAction(request: FastifyRequest): OperatorAction {
   return { actorUserId: principalOf(request).userId, context: contextOf(request) };
 }
 
-const appNotFound = { ...ProblemSchema, description: 'No app with this id' };
 const nameTaken = { ...ProblemSchema, description: 'Another app already has this name (compared regardless of case)' };
 
 /** Operator administration of apps: registration, changes, deletion and the profile schema. */
@@ -61,7 +61,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         tags: ['apps', 'operator'],
         summary: 'Get an app with its profile schema',
         params: AppParams,
-        response: { 200: Type.Object({ app: OperatorAppSchema }), 404: appNotFound },
+        response: { 200: Type.Object({ app: OperatorAppSchema }), 404: AppNotFound },
       },
     },
     async (request) => ({ app: toOperatorApp(await appService.get(request.params.appid)) }),
@@ -78,7 +78,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         description: 'Send at least one field; `domains` replaces the whole list. The app id and its keys stay.',
         params: AppParams,
         body: UpdateAppBody,
-        response: { 200: Type.Object({ app: OperatorAppSchema }), 404: appNotFound, 409: nameTaken },
+        response: { 200: Type.Object({ app: OperatorAppSchema }), 404: AppNotFound, 409: nameTaken },
       },
     },
     async (request) => ({ app: toOperatorApp(await appService.update(request.params.appid, request.body, operatorAction(request))) }),
@@ -97,7 +97,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         params: AppParams,
         response: {
           204: Type.Null({ description: 'Deleted' }),
-          404: appNotFound,
+          404: AppNotFound,
           409: { ...ProblemSchema, description: 'The app still has profiles' },
         },
       },
@@ -117,7 +117,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         tags: ['apps', 'profiles', 'operator'],
         summary: "Get the JSON Schema of an app's profile_data",
         params: AppParams,
-        response: { 200: Type.Object({ app_id: Type.Integer(), schema: Type.Union([ProfileDataSchema, Type.Null()]) }), 404: appNotFound },
+        response: { 200: Type.Object({ app_id: Type.Integer(), schema: Type.Union([ProfileDataSchema, Type.Null()]) }), 404: AppNotFound },
       },
     },
     async (request) => {
@@ -140,7 +140,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         body: SetSchemaBody,
         response: {
           200: Type.Object({ app_id: Type.Integer(), schema: ProfileDataSchema }),
-          404: appNotFound,
+          404: AppNotFound,
           422: { ...ProblemSchema, description: 'The schema is not valid draft 2020-12 JSON Schema (errors[] says where)' },
         },
       },
@@ -161,7 +161,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         summary: "Remove an app's profile schema",
         description: 'Writes are no longer checked. Clearing an app without a schema is fine.',
         params: AppParams,
-        response: { 204: Type.Null({ description: 'Cleared' }), 404: appNotFound },
+        response: { 204: Type.Null({ description: 'Cleared' }), 404: AppNotFound },
       },
     },
     async (request, reply) => {

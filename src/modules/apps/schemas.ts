@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { AppRow } from '../../db/schema.js';
-import { AppId, Nullable, SingleLine, Timestamp } from '../../http/schemas.js';
+import { AppId, Nullable, ProblemSchema, SingleLine, Timestamp } from '../../http/schemas.js';
 
 export const AppSchema = Type.Object(
   {
@@ -141,3 +141,6 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     revoked_at: row.revokedAt?.toISOString() ?? null,
   };
 }
+
+/** The 404 of every route under /operator/app/:appid. */
+export const AppNotFound = { ...ProblemSchema, description: 'No app with this id' };

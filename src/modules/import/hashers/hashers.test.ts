@@ -1,19 +1,7 @@
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../http/errors.js';
 import { evenTimingVerifiers, HASHERS, importedPasswords } from './index.js';
-
-interface Fixture {
-  algorithm: string;
-  password: string;
-  password_hash: string;
-  tool: string;
-  salt?: string;
-  salt_position?: string;
-}
-
-// Made by openssl, htpasswd and Python (see test/fixtures/hashes/generate.py), never by this code.
-const fixtures = JSON.parse(fs.readFileSync(new URL('../../../../test/fixtures/hashes/hashes.json', import.meta.url), 'utf8')) as Fixture[];
+import { hashFixtures as fixtures, type HashFixture as Fixture } from '../../../../test/helpers/hash-fixtures.js';
 
 const parse = (fixture: Pick<Fixture, 'algorithm' | 'password_hash' | 'salt' | 'salt_position'>) =>
   importedPasswords.parse({
