@@ -7,7 +7,7 @@ import { installJsonParsers } from './http/content-types.js';
 import { installErrorHandler, sendProblem } from './http/error-handler.js';
 import { HttpErrors } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
-import { accountLockout, installRateLimit } from './http/rate-limit.js';
+import { installRateLimit } from './http/rate-limit.js';
 import type { TypedApp } from './http/types.js';
 import { installValidation } from './http/validation.js';
 import { authRoutes } from './modules/accounts/auth-routes.js';
@@ -81,8 +81,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await installOpenApi(app, VERSION);
 
   await app.register(systemRoutes, { database });
-  const lockout = accountLockout(app, config.loginMaxFailures, config.loginLockoutSeconds);
-  await app.register(authRoutes, { accounts, sessions, lockout });
+  await app.register(authRoutes, { accounts, sessions });
   await app.register(userRoutes, { accounts });
   await app.register(appRoutes, { apps });
   await app.register(appProfileRoutes, { services: services.appsAndProfiles, config });

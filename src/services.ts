@@ -2,6 +2,8 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { AccountService } from './modules/accounts/account-service.js';
+import { accountLocked } from './modules/accounts/errors.js';
+import { PasswordAttempts } from './modules/accounts/password-attempts.js';
 import { Passwords } from './modules/accounts/passwords.js';
 import { RevocationSync, SessionRevocations } from './modules/accounts/revocations.js';
 import { SessionService } from './modules/accounts/session-service.js';
@@ -9,6 +11,8 @@ import { SessionsRepository } from './modules/accounts/sessions-repository.js';
 import { AccessTokens } from './modules/accounts/tokens.js';
 import { UsersRepository } from './modules/accounts/users-repository.js';
 import { AppsRepository } from './modules/apps/apps-repository.js';
+import { AttemptCounters } from './modules/attempts/attempt-counters.js';
+import { AttemptLimiter } from './modules/attempts/attempt-limiter.js';
 import { AuditLog } from './modules/audit/audit-log.js';
 import { AuditRepository } from './modules/audit/audit-repository.js';
 import { evenTimingVerifiers, importedPasswords } from './modules/import/hashers/index.js';
@@ -57,11 +61,20 @@ export function createServices({ config, database, secrets, clock, revocationPol
     config.argon2,
     evenTimingVerifiers((password) => passwords.checkNobody(password)),
   );
+  const attemptCounters = new AttemptCounters(db, onBackgroundError);
+  const passwordAttempts = new PasswordAttempts(
+    passwords,
+    new AttemptLimiter(
+      attemptCounters,
+      { scope: 'password', maxFailures: config.loginMaxFailures, windowSeconds: config.loginLockoutSeconds, refused: accountLocked },
+      clock,
+    ),
+  );
   const tokens = new AccessTokens(secrets.jwtSecret, config.jwtIssuer, config.accessTokenTtlSeconds, revocations, clock);
   const sessions = new SessionService({
     users,
     sessions: sessionsRepository,
-    passwords,
+    passwordAttempts,
     tokens,
     revocations: revocationSync,
     audit,
@@ -69,13 +82,14 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     secondFactor: new OtpChallenges({ challenges: otpChallenges, audit, clock }),
   });
-  const accounts = new AccountService({ db, users, passwords, sessions, audit, passwordImporter: importedPasswords });
+  const accounts = new AccountService({ db, users, passwords, passwordAttempts, sessions, audit, passwordImporter: importedPasswords });
   const userImport = new UserImportService({ db, repository: new ImportRepository(db), audit, passwords });
   const { totp, otpLogin } = createTotpServices({
     db,
     users,
     challenges: otpChallenges,
-    passwords,
+    passwordAttempts,
+    attemptCounters,
     sessions,
     audit,
     clock,

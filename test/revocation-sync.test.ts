@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { openDatabase, type Database } from '../src/db/client.js';
-import { createTestApp, testEngine, type TestApp } from './helpers/app.js';
-import { sha256Hex } from '../src/crypto/secrets.js';
+import { anotherProcess, createTestApp, testEngine, type TestApp } from './helpers/app.js';
 
 /*
  * Scaling out means several stateless `sentinel serve` processes on one PostgreSQL.
@@ -10,33 +7,22 @@ import { sha256Hex } from '../src/crypto/secrets.js';
  */
 describe.runIf(testEngine === 'postgres')('revocation across processes on one PostgreSQL', () => {
   let a: TestApp;
-  let otherDatabase: Database;
-  let b: Awaited<ReturnType<typeof buildApp>>;
+  let b: Awaited<ReturnType<typeof anotherProcess>>;
 
   beforeAll(async () => {
     a = await createTestApp();
-    // A second app on the same database, as a second process would be.
-    otherDatabase = await openDatabase({ url: a.databaseUrl });
-    b = await buildApp({
-      config: a.config,
-      database: otherDatabase,
-      secrets: { jwtSecret: a.config.jwtSecret!, bootstrapApiKeyHash: sha256Hex(a.config.apiKey!) },
-      logger: false,
-      // A slow poll, so only LISTEN/NOTIFY can make the test pass in time.
-      revocationPollMs: 60_000,
-    });
-    await b.ready();
+    // A slow poll, so only LISTEN/NOTIFY can make the test pass in time.
+    b = await anotherProcess(a, { revocationPollMs: 60_000 });
   });
   afterAll(async () => {
     await b.close();
-    await otherDatabase.close();
     await a.close();
   });
 
   it('refuses on B, within a second, a token logged out through A', async () => {
     const user = await a.registerUser();
     const session = await a.login(user);
-    const verifyOnB = () => b.inject({ method: 'GET', url: '/auth/verify', headers: { authorization: `Bearer ${session.token}` } });
+    const verifyOnB = () => b.app.inject({ method: 'GET', url: '/auth/verify', headers: { authorization: `Bearer ${session.token}` } });
     expect((await verifyOnB()).statusCode).toBe(200);
 
     expect((await a.call('GET', '/auth/logout', { token: session.token })).status).toBe(200);
@@ -53,20 +39,12 @@ describe.runIf(testEngine === 'postgres')('revocation across processes on one Po
     const user = await a.registerUser();
     const session = await a.login(user);
     await a.call('GET', '/auth/logout', { token: session.token });
-    const late = await openDatabase({ url: a.databaseUrl });
-    const c = await buildApp({
-      config: a.config,
-      database: late,
-      secrets: { jwtSecret: a.config.jwtSecret!, bootstrapApiKeyHash: sha256Hex(a.config.apiKey!) },
-      logger: false,
-    });
+    const c = await anotherProcess(a);
     try {
-      await c.ready();
-      const response = await c.inject({ method: 'GET', url: '/auth/verify', headers: { authorization: `Bearer ${session.token}` } });
+      const response = await c.app.inject({ method: 'GET', url: '/auth/verify', headers: { authorization: `Bearer ${session.token}` } });
       expect(response.statusCode).toBe(401);
     } finally {
       await c.close();
-      await late.close();
     }
   });
 });

@@ -103,19 +103,30 @@ describe('POST /auth/verify-otp attempt limits', () => {
     expect(retryAfter).toBeLessThanOrEqual(900);
   });
 
+  // Threat: a burst spread over several otp_tokens, every request passing "fewer than 10 failures" before any is recorded.
+  it('lets a concurrent burst of 20 wrong codes across 4 otp_tokens check at most 10, the rest 429', async () => {
+    const { user, secret } = await enrolledUser(70_000_045);
+    const tokens: string[] = [];
+    for (let i = 0; i < 4; i++) tokens.push(await startLogin(t, user));
+    const responses = await Promise.all(tokens.flatMap((token) => Array.from({ length: 5 }, () => verifyOtp(t, token, wrongCode(secret)))));
+    const types = responses.map((r) => `${r.status} ${r.body.type}`);
+    expect(types.filter((x) => x === '401 urn:sentinel:problem:invalid_otp_code')).toHaveLength(10);
+    expect(types.filter((x) => x === '429 urn:sentinel:problem:too_many_otp_failures')).toHaveLength(10);
+    expect(await auditOf(t, user.id, 'otp.failed')).toHaveLength(10);
+  });
+
   it('counts only failures of the last 15 minutes', async () => {
     const { user, secret } = await enrolledUser(70_000_050);
-    const failAgo = (minutes: number) =>
-      queryRows(
-        t.database.db,
-        sql`INSERT INTO audit_events (action, target_user_id, occurred_at) SELECT 'otp.failed', ${user.id}, now() - make_interval(mins => ${minutes}) FROM generate_series(1, 10)`,
-      );
-    await failAgo(16);
-    expect((await verifyOtp(t, await startLogin(t, user), codeAt(secret, t.clock()))).status).toBe(200);
-    await failAgo(14);
-    const blocked = await verifyOtp(t, await startLogin(t, user), codeAt(secret, t.clock().getTime() + 30_000));
+    for (let i = 0; i < 2; i++) {
+      const otpToken = await startLogin(t, user);
+      for (let j = 0; j < 5; j++) expect((await verifyOtp(t, otpToken, wrongCode(secret))).status).toBe(401);
+    }
+    t.clock.advance(14 * 60);
+    const blocked = await verifyOtp(t, await startLogin(t, user), codeAt(secret, t.clock()));
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    t.clock.advance(2 * 60);
+    expect((await verifyOtp(t, await startLogin(t, user), codeAt(secret, t.clock()))).status).toBe(200);
   });
 });

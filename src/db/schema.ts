@@ -222,6 +222,21 @@ export const otpChallenges = pgTable(
   (t) => [uniqueIndex('otp_challenges_token_hash_key').on(t.tokenHash), index('otp_challenges_user_id_idx').on(t.userId)],
 );
 
+/**
+ * Attempts at a secret (a password, a second factor) per account or login name, counted
+ * before each check so a burst cannot get past the cap. One fixed window per key; rows whose
+ * window has ended mean nothing and are pruned.
+ */
+export const attemptCounters = pgTable(
+  'attempt_counters',
+  {
+    key: text('key').primaryKey(),
+    count: integer('count').notNull(),
+    windowEndsAt: timestamp('window_ends_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('attempt_counters_window_ends_at_idx').on(t.windowEndsAt)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 export type SessionRow = typeof sessions.$inferSelect;

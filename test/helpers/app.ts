@@ -1,8 +1,8 @@
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions, InjectOptions } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { buildAppWithServices } from '../../src/app.js';
+import { buildApp, buildAppWithServices, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { Database } from '../../src/db/client.js';
+import { openDatabase, type Database } from '../../src/db/client.js';
 import { sha256Hex } from '../../src/crypto/secrets.js';
 import type { Services } from '../../src/services.js';
 import { createTestDatabase, testEngine } from './database.js';
@@ -73,7 +73,9 @@ export function unique(prefix: string): string {
   return `${prefix}${counter}${randomBytes(3).toString('hex')}`;
 }
 
-export async function createTestApp(overrides: { config?: Partial<Config>; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: { config?: Partial<Config>; env?: Record<string, string>; logger?: FastifyServerOptions['logger'] } = {},
+): Promise<TestApp> {
   const testDb = await createTestDatabase();
   const config: Config = {
     ...loadConfig({
@@ -98,7 +100,7 @@ export async function createTestApp(overrides: { config?: Partial<Config>; env?:
     database: testDb.database,
     secrets,
     clock,
-    logger: false,
+    logger: overrides.logger ?? false,
     revocationPollMs: 200,
   });
   await app.ready();
@@ -165,6 +167,32 @@ export async function createTestApp(overrides: { config?: Partial<Config>; env?:
     close: async () => {
       await app.close();
       await testDb.drop();
+    },
+  };
+}
+
+/**
+ * A second app on `t`'s PostgreSQL database, with its own connections, as a second
+ * `sentinel serve` process would be.
+ */
+export async function anotherProcess(
+  t: TestApp,
+  deps: Pick<AppDeps, 'revocationPollMs'> = {},
+): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const database = await openDatabase({ url: t.databaseUrl });
+  const app = await buildApp({
+    config: t.config,
+    database,
+    secrets: { jwtSecret: t.config.jwtSecret!, bootstrapApiKeyHash: sha256Hex(t.config.apiKey!) },
+    logger: false,
+    ...deps,
+  });
+  await app.ready();
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await database.close();
     },
   };
 }

@@ -5,9 +5,10 @@ import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import { AccountErrors } from './errors.js';
+import type { PasswordAttempts } from './password-attempts.js';
 import type { Passwords, StoredPassword } from './passwords.js';
 import { toUserChanges, type RegisterInput, type UserInfoUpdate } from './schemas.js';
-import { storedPasswordOf, type SessionService } from './session-service.js';
+import type { SessionService } from './session-service.js';
 import type { UsersRepository } from './users-repository.js';
 
 /** Turns an imported hash (`password_hash` + `hash_algorithm`) into what the users table stores, or throws a 400. */
@@ -24,6 +25,7 @@ export interface AccountServiceDeps {
   db: Db;
   users: UsersRepository;
   passwords: Passwords;
+  passwordAttempts: PasswordAttempts;
   sessions: SessionService;
   audit: AuditLog;
   passwordImporter: PasswordImporter;
@@ -94,7 +96,8 @@ export class AccountService {
 
   async changePassword(principal: Principal, oldPassword: string, newPassword: string, context: RequestContext): Promise<void> {
     const user = await this.currentUser(principal);
-    const check = await this.deps.passwords.check(oldPassword, storedPasswordOf(user));
+    // Counted like logins, on the same counter: a stolen access token gives no extra guesses.
+    const check = await this.deps.passwordAttempts.check(user, oldPassword);
     if (!check.valid) {
       await this.deps.audit.record({ action: 'password.change_failed', actorUserId: user.id, targetUserId: user.id }, context);
       throw AccountErrors.wrongPassword('old_password is not the current password');

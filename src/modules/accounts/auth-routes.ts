@@ -1,7 +1,5 @@
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
-import { AppError } from '../../http/errors.js';
-import type { LoginLockout } from '../../http/rate-limit.js';
 import { contextOf } from '../../http/request-context.js';
 import { MessageSchema, ProblemSchema, SingleLine, Timestamp } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
@@ -13,7 +11,6 @@ import type { IssuedSession, SessionService } from './session-service.js';
 export interface AuthRoutesDeps {
   accounts: AccountService;
   sessions: SessionService;
-  lockout: LoginLockout;
 }
 
 const OtpRequiredSchema = Type.Object(
@@ -33,6 +30,12 @@ const LoginBody = Type.Object(
   { additionalProperties: false, examples: [{ email: 'johndo@example.com', password: 'correct horse battery staple' }] },
 );
 
+const LockedOrRateLimited = {
+  ...ProblemSchema,
+  description:
+    'Too many wrong passwords for this account (`account_locked`) or too many attempts from this address (`rate_limited`); see Retry-After',
+};
+
 export function toSessionBody(issued: IssuedSession) {
   return {
     token: issued.access.token,
@@ -43,7 +46,7 @@ export function toSessionBody(issued: IssuedSession) {
   };
 }
 
-export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }: AuthRoutesDeps): Promise<void> {
+export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRoutesDeps): Promise<void> {
   app.post(
     '/auth/register',
     {
@@ -76,25 +79,19 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         tags: ['auth'],
         summary: 'Log in with email or username and password',
         description:
-          'Send `email` or `username` (email wins if both are non-empty). Answers a Session, or `{"otp_required": true, "otp_token"}` when the user has TOTP on. Unknown users and wrong passwords get the same 401, in about the same time. After too many failed logins for one account name (default 10 in 15 minutes, from any address) that name answers 429 `account_locked` until the window passes.',
+          'Send `email` or `username` (email wins if both are non-empty). Answers a Session, or `{"otp_required": true, "otp_token"}` when the user has TOTP on. Unknown users and wrong passwords get the same 401, in about the same time.\n\n' +
+          '**Account lockout.** Every password check of an account counts on one counter per account, whichever name (email or username, in any letter case) and whichever route (this one or `/auth/reset-password`) it came through, and from any address. Each attempt is counted before the password is checked, so concurrent guesses cannot get past the limit. After `SENTINEL_LOGIN_MAX_FAILURES` wrong passwords (default 10) within `SENTINEL_LOGIN_LOCKOUT_WINDOW` (default 15 minutes, counted from the first failure) the account answers 429 `account_locked` with `Retry-After` until the window ends, even to the right password. A successful login uncounts only its own attempt. Names of no account are counted the same way, so a lockout tells nothing about which accounts exist. Separately, each address is limited to `SENTINEL_RATE_LIMIT_MAX` requests per `SENTINEL_RATE_LIMIT_WINDOW` (429 `rate_limited`).',
         body: LoginBody,
         response: {
           200: Type.Union([SessionSchema, OtpRequiredSchema]),
+          429: LockedOrRateLimited,
         },
       },
     },
     async (request) => {
       const { email, username, password } = request.body;
-      const name = loginName(email, username);
-      const login = 'email' in name ? name.email : name.username;
-      await lockout.assertOpen(request, login);
-      try {
-        const result = await sessions.login({ ...name, password }, contextOf(request));
-        return result.kind === 'session' ? toSessionBody(result.session) : { otp_required: true as const, otp_token: result.otpToken };
-      } catch (error) {
-        if (error instanceof AppError && error.code === AccountErrors.invalidCredentials.code) await lockout.recordFailure(request, login);
-        throw error;
-      }
+      const result = await sessions.login({ ...loginName(email, username), password }, contextOf(request));
+      return result.kind === 'session' ? toSessionBody(result.session) : { otp_required: true as const, otp_token: result.otpToken };
     },
   );
 
@@ -185,7 +182,8 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         operationId: 'resetPassword',
         tags: ['auth'],
         summary: 'Change your password',
-        description: 'Needs the current password. Every other session of the user ends; this one stays.',
+        description:
+          'Needs the current password. Every other session of the user ends; this one stays. A wrong old_password counts towards the account lockout shared with /auth/login (see there): once locked, 429 `account_locked` before the password is checked.',
         body: Type.Object(
           { old_password: PresentedPassword, new_password: NewPassword },
           {
@@ -196,6 +194,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         response: {
           200: MessageSchema,
           403: { ...ProblemSchema, description: 'old_password is wrong' },
+          429: LockedOrRateLimited,
         },
       },
     },

@@ -1,4 +1,4 @@
-import { defineErrors } from '../../http/errors.js';
+import { AppError, defineErrors } from '../../http/errors.js';
 
 export const AccountErrors = defineErrors({
   emailTaken: { status: 409, title: 'Email already registered' },
@@ -19,3 +19,15 @@ export const accountConstraintErrors = {
   users_email_key: () => AccountErrors.emailTaken('Another account already uses this email'),
   users_username_key: () => AccountErrors.usernameTaken('Another account already uses this username'),
 };
+
+/** Too many wrong passwords for one account (or login name) in the lockout window, whoever sent them. */
+export function accountLocked(retryAfterSeconds: number): AppError {
+  return new AppError(
+    'account_locked',
+    429,
+    'Too many failed logins',
+    `Too many wrong passwords for this account; retry in ${retryAfterSeconds} seconds`,
+    undefined,
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}

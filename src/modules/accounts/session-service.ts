@@ -6,7 +6,7 @@ import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AccountErrors } from './errors.js';
-import type { Passwords } from './passwords.js';
+import type { PasswordAttempts } from './password-attempts.js';
 import type { RevocationSync } from './revocations.js';
 import type { SessionsRepository } from './sessions-repository.js';
 import type { AccessTokens, IssuedAccessToken } from './tokens.js';
@@ -35,7 +35,7 @@ export interface LoginInput {
 export interface SessionServiceDeps {
   users: UsersRepository;
   sessions: SessionsRepository;
-  passwords: Passwords;
+  passwordAttempts: PasswordAttempts;
   tokens: AccessTokens;
   revocations: RevocationSync;
   audit: AuditLog;
@@ -48,12 +48,13 @@ export interface SessionServiceDeps {
 export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
+  /** Counted before the password is checked (PasswordAttempts): a locked account answers 429 even to the right password. */
   async login(input: LoginInput, context: RequestContext): Promise<LoginResult> {
-    const { users, passwords, audit } = this.deps;
-    const user = await users.findActiveByLogin(input);
+    const { users, passwordAttempts, audit } = this.deps;
+    const { user, canonical } = await users.resolveLogin(input);
     const check = user
-      ? await passwords.check(input.password, storedPasswordOf(user))
-      : { valid: await passwords.checkNobody(input.password) };
+      ? await passwordAttempts.check(user, input.password)
+      : await passwordAttempts.checkUnknown({ field: input.email !== undefined ? 'email' : 'username', canonical }, input.password);
     if (!user || !check.valid) {
       await audit.record(
         { action: 'login.failed', targetUserId: user?.id ?? null, detail: { reason: user ? 'wrong_password' : 'unknown_user' } },

@@ -31,16 +31,19 @@ export class UsersRepository {
     return row;
   }
 
-  async findActiveByLogin(login: { email?: string; username?: string }): Promise<UserRow | undefined> {
-    const match =
-      login.email !== undefined
-        ? eq(sql`lower(${users.email})`, lower(login.email))
-        : eq(sql`lower(${users.username})`, lower(login.username ?? ''));
+  /**
+   * The active user a login name matches, and the name as the lookup compared it (the
+   * database's lower(), which also makes `İ` an `i`). The lockout keys unknown names on
+   * that very form, so its idea of "the same name" is exactly the lookup's.
+   */
+  async resolveLogin(login: { email?: string; username?: string }): Promise<{ user: UserRow | undefined; canonical: string }> {
+    const name = login.email ?? login.username ?? '';
+    const column = login.email !== undefined ? users.email : users.username;
     const [row] = await this.db
-      .select()
-      .from(users)
-      .where(and(match, isNull(users.deletedAt)));
-    return row;
+      .select({ canonical: sql<string>`lower(${name}::text)`, user: users })
+      .from(sql`(VALUES (1)) AS login (one)`)
+      .leftJoin(users, and(eq(sql`lower(${column})`, lower(name)), isNull(users.deletedAt)));
+    return { user: row?.user ?? undefined, canonical: row?.canonical ?? name };
   }
 
   async update(id: string, changes: UserChanges, executor: Executor = this.db): Promise<UserRow | undefined> {

@@ -1,11 +1,13 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
-import type { Passwords } from '../accounts/passwords.js';
+import type { PasswordAttempts } from '../accounts/password-attempts.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
+import type { AttemptCounters } from '../attempts/attempt-counters.js';
+import { AttemptLimiter } from '../attempts/attempt-limiter.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
-import { SecondFactors } from './factors.js';
+import { SECOND_FACTOR_POLICY, SecondFactors } from './factors.js';
 import { OtpLoginService } from './login-service.js';
 import { SecretBox } from './secret-box.js';
 import { TotpService } from './service.js';
@@ -15,7 +17,8 @@ export interface TotpServicesDeps {
   db: Db;
   users: UsersRepository;
   challenges: ChallengesRepository;
-  passwords: Passwords;
+  passwordAttempts: PasswordAttempts;
+  attemptCounters: AttemptCounters;
   sessions: SessionService;
   audit: AuditLog;
   clock: Clock;
@@ -26,10 +29,11 @@ export interface TotpServicesDeps {
 
 /** The TOTP services, for the composition root (src/services.ts). */
 export function createTotpServices(deps: TotpServicesDeps): { totp: TotpService; otpLogin: OtpLoginService } {
-  const { db, users, challenges, passwords, sessions, audit, clock } = deps;
+  const { db, users, challenges, passwordAttempts, sessions, audit, clock } = deps;
   const repository = new TotpRepository(db);
   const secrets = new SecretBox(deps.encryptionKey, 'totp-secret');
-  const factors = new SecondFactors({ totp: repository, secrets, clock });
+  const limiter = new AttemptLimiter(deps.attemptCounters, SECOND_FACTOR_POLICY, clock);
+  const factors = new SecondFactors({ totp: repository, secrets, clock, limiter });
   return {
     totp: new TotpService({
       db,
@@ -38,7 +42,7 @@ export function createTotpServices(deps: TotpServicesDeps): { totp: TotpService;
       challenges,
       factors,
       secrets,
-      passwords,
+      passwordAttempts,
       sessions,
       audit,
       clock,

@@ -19,7 +19,7 @@ export function tooManyOtpFailures(retryAfterSeconds: number): AppError {
     'too_many_otp_failures',
     429,
     'Too many wrong codes',
-    `Too many wrong codes or passwords for this account; try again in ${retryAfterSeconds} seconds`,
+    `Too many wrong codes for this account; try again in ${retryAfterSeconds} seconds`,
     undefined,
     { 'Retry-After': String(retryAfterSeconds) },
   );

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Executor } from '../../db/client.js';
+import type { AttemptLimiter, AttemptPolicy } from '../attempts/attempt-limiter.js';
 import { isTotpCode, normalizeRecoveryCode, recoveryCodeHash, stepOfCode } from './codes.js';
 import { TotpErrors, tooManyOtpFailures } from './errors.js';
 import { UnreadableSecretError, type SecretBox } from './secret-box.js';
@@ -10,7 +11,7 @@ export type FactorMethod = 'totp' | 'recovery_code';
 export type FactorCheck =
   { ok: true; method: FactorMethod } | { ok: false; method: FactorMethod; reason: 'wrong_code' | 'replayed' | 'not_enabled' };
 
-/** Wrong codes (and passwords, when disabling) a user may send in FAILURE_WINDOW_SECONDS, across all otp_tokens. */
+/** Wrong codes a user may send in FAILURE_WINDOW_SECONDS, across all otp_tokens and the proofs of disable-otp and recovery-codes. */
 export const MAX_FAILURES_PER_USER = 10;
 export const FAILURE_WINDOW_SECONDS = 15 * 60;
 
@@ -21,6 +22,8 @@ export interface SecondFactorsDeps {
   totp: TotpRepository;
   secrets: SecretBox;
   clock: Clock;
+  /** Counts wrong codes per user (see SECOND_FACTOR_POLICY). */
+  limiter: AttemptLimiter;
 }
 
 /** Checks and spends a user's second factor: a TOTP code (each time step once) or an unused recovery code. */
@@ -63,9 +66,21 @@ export class SecondFactors {
     }
   }
 
-  /** 429 once a user has too many recent failures: the per-token cap alone would let fresh logins keep guessing. */
-  async assertNotThrottled(userId: string): Promise<void> {
-    const { count, retryAfterSeconds } = await this.deps.totp.recentFailures(userId, FAILURE_WINDOW_SECONDS);
-    if (count >= MAX_FAILURES_PER_USER) throw tooManyOtpFailures(retryAfterSeconds);
+  /**
+   * Runs `check` (one try of a code) as a counted attempt of the user's: 429 before any check
+   * once the user has MAX_FAILURES_PER_USER failures in the window. Counted before the check,
+   * so a burst across several otp_tokens cannot get past the cap; the per-token cap alone
+   * would let fresh logins keep guessing.
+   */
+  attempt(userId: string, check: () => Promise<FactorCheck>): Promise<FactorCheck> {
+    return this.deps.limiter.attempt(`user:${userId}`, check, (result) => result.ok);
   }
 }
+
+/** The per-user cap on wrong codes, for AttemptLimiter. */
+export const SECOND_FACTOR_POLICY: AttemptPolicy = {
+  scope: 'otp',
+  maxFailures: MAX_FAILURES_PER_USER,
+  windowSeconds: FAILURE_WINDOW_SECONDS,
+  refused: tooManyOtpFailures,
+};

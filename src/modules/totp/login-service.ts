@@ -32,18 +32,19 @@ export class OtpLoginService {
     // Counted before the code is looked at: a burst of guesses cannot get past the cap.
     const attempt = await challenges.reserveAttempt(sha256Hex(otpToken), context.appId, now, MAX_ATTEMPTS_PER_TOKEN);
     if (!attempt) throw TotpErrors.invalidOtpToken('The otp_token is unknown, expired, already used or spent; log in again');
-    await factors.assertNotThrottled(attempt.userId);
     const user = await users.findActiveById(attempt.userId);
     if (!user?.otpEnabled) throw TotpErrors.invalidOtpToken('The otp_token is no longer valid; log in again');
 
     // The factor is spent and the token consumed together: a code is not burnt by a request that loses the token.
-    const check = await db.transaction(async (tx): Promise<FactorCheck> => {
-      const result = await factors.spend(user.id, code, tx);
-      if (result.ok && !(await challenges.consume(attempt.id, now, tx))) {
-        throw TotpErrors.invalidOtpToken('The otp_token has just been used; log in again');
-      }
-      return result;
-    });
+    const check = await factors.attempt(user.id, () =>
+      db.transaction(async (tx): Promise<FactorCheck> => {
+        const result = await factors.spend(user.id, code, tx);
+        if (result.ok && !(await challenges.consume(attempt.id, now, tx))) {
+          throw TotpErrors.invalidOtpToken('The otp_token has just been used; log in again');
+        }
+        return result;
+      }),
+    );
 
     if (!check.ok) {
       const attemptsLeft = MAX_ATTEMPTS_PER_TOKEN - attempt.attempts;

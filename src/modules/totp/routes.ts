@@ -16,7 +16,13 @@ export interface TotpRoutesDeps {
 
 const tooManyFailures = {
   ...ProblemSchema,
-  description: 'Too many wrong codes or passwords for this account in 15 minutes (`Retry-After` says when to retry)',
+  description: 'Too many wrong codes for this account in 15 minutes (`too_many_otp_failures`; `Retry-After` says when to retry)',
+};
+
+const tooManyProofs = {
+  ...ProblemSchema,
+  description:
+    'Too many wrong codes for this account in 15 minutes (`too_many_otp_failures`), or a password proof while the account is locked (`account_locked`, see /auth/login); `Retry-After` says when to retry',
 };
 
 export async function totpRoutes(app: TypedApp, { totp, otpLogin }: TotpRoutesDeps): Promise<void> {
@@ -78,13 +84,13 @@ export async function totpRoutes(app: TypedApp, { totp, otpLogin }: TotpRoutesDe
         tags: ['auth'],
         summary: 'Turn TOTP off, proven with a code or the password',
         description:
-          'Deletes the secret and the recovery codes. Sessions stay. Wrong proofs count towards the per-account limit (10 in 15 minutes).',
+          'Deletes the secret and the recovery codes. Sessions stay. A wrong code counts towards the per-account limit on codes (10 in 15 minutes, shared with /auth/verify-otp); a wrong password towards the account lockout shared with /auth/login. Both are counted before the proof is checked.',
         body: ProofBody,
         response: {
           200: Type.Object({ user: UserSchema }),
           403: { ...ProblemSchema, description: 'Wrong, replayed or used code (`wrong_otp_code`), or wrong password (`wrong_password`)' },
           409: { ...ProblemSchema, description: 'TOTP is not on (`otp_not_enabled`)' },
-          429: tooManyFailures,
+          429: tooManyProofs,
         },
       },
     },
@@ -105,7 +111,7 @@ export async function totpRoutes(app: TypedApp, { totp, otpLogin }: TotpRoutesDe
           200: Type.Object({ recovery_codes: RecoveryCodes }),
           403: { ...ProblemSchema, description: 'Wrong, replayed or used code (`wrong_otp_code`), or wrong password (`wrong_password`)' },
           409: { ...ProblemSchema, description: 'TOTP is not on (`otp_not_enabled`)' },
-          429: tooManyFailures,
+          429: tooManyProofs,
         },
       },
     },

@@ -5,8 +5,8 @@ import type { UserRow } from '../../db/schema.js';
 import type { Principal } from '../../http/auth.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
-import type { Passwords } from '../accounts/passwords.js';
-import { storedPasswordOf, type SessionService } from '../accounts/session-service.js';
+import type { PasswordAttempts } from '../accounts/password-attempts.js';
+import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
@@ -31,7 +31,7 @@ export interface TotpServiceDeps {
   challenges: ChallengesRepository;
   factors: SecondFactors;
   secrets: SecretBox;
-  passwords: Passwords;
+  passwordAttempts: PasswordAttempts;
   sessions: Pick<SessionService, 'endAllSessions'>;
   audit: AuditLog;
   clock: Clock;
@@ -155,19 +155,21 @@ export class TotpService {
     });
   }
 
-  /** Checks the proof (throttled like logins, failures audited) and returns how it was given. */
+  /**
+   * Checks the proof and returns how it was given. A password is one attempt on the account's
+   * login lockout, a code one on the user's cap of wrong codes; failures are audited.
+   */
   private async prove(user: UserRow, proof: Proof, during: string, context: RequestContext): Promise<string> {
-    const { factors, passwords, audit } = this.deps;
-    await factors.assertNotThrottled(user.id);
+    const { factors, passwordAttempts, audit } = this.deps;
     if (proof.password !== undefined) {
-      if ((await passwords.check(proof.password, storedPasswordOf(user))).valid) return 'password';
+      if ((await passwordAttempts.check(user, proof.password)).valid) return 'password';
       await audit.record(
         { action: 'otp.failed', actorUserId: user.id, targetUserId: user.id, detail: { during, method: 'password' } },
         context,
       );
       throw AccountErrors.wrongPassword('The password is wrong');
     }
-    const check = await factors.spend(user.id, proof.code);
+    const check = await factors.attempt(user.id, () => factors.spend(user.id, proof.code));
     if (check.ok) return check.method;
     await audit.record(
       { action: 'otp.failed', actorUserId: user.id, targetUserId: user.id, detail: { during, method: check.method, reason: check.reason } },

@@ -88,20 +88,4 @@ export class TotpRepository {
     );
     return row?.n ?? 0;
   }
-
-  /**
-   * `otp.failed` audit events of a user in the last `windowSeconds` (database time), and how
-   * long until the oldest of them leaves the window.
-   */
-  async recentFailures(userId: string, windowSeconds: number): Promise<{ count: number; retryAfterSeconds: number }> {
-    const [row] = await queryRows<{ count: number; retry_after: number | null }>(
-      this.db,
-      sql`SELECT count(*)::int AS count,
-                 ceil(extract(epoch FROM min(occurred_at) + make_interval(secs => ${windowSeconds}) - now()))::int AS retry_after
-            FROM audit_events
-           WHERE target_user_id = ${userId} AND action = 'otp.failed'
-             AND occurred_at > now() - make_interval(secs => ${windowSeconds})`,
-    );
-    return { count: row?.count ?? 0, retryAfterSeconds: Math.max(1, row?.retry_after ?? 1) };
-  }
 }
