@@ -21,6 +21,8 @@ import { auditRoutes } from './modules/audit/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
+import { databaseCheck } from './modules/system/database-check.js';
+import { installReadiness } from './modules/system/readiness.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { totpOperatorRoutes } from './modules/totp/operator-routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
@@ -59,6 +61,8 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     // A path with broken percent-encoding (`/operator/users/delete/%`) fails before routing: still problem details.
     frameworkErrors: (error, _request, reply) => sendProblem(reply, HttpErrors.badRequest(error.message)),
   }).withTypeProvider() as unknown as TypedApp;
+  const readiness = installReadiness(app);
+  readiness.add('database', databaseCheck(database));
   const services = createServices({
     config,
     database,
@@ -80,7 +84,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await installCors(app, services.appsAndProfiles.allowedOrigins);
   await installOpenApi(app, VERSION);
 
-  await app.register(systemRoutes, { database });
+  await app.register(systemRoutes, { database, readiness });
   const lockout = accountLockout(app, config.loginMaxFailures, config.loginLockoutSeconds);
   await app.register(authRoutes, { accounts, sessions, lockout });
   await app.register(userRoutes, { accounts });
