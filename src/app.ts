@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { installAuth } from './http/auth.js';
 import { installJsonParsers } from './http/content-types.js';
-import { installErrorHandler, sendProblem } from './http/error-handler.js';
+import { handleClientError, installErrorHandler, sendProblem } from './http/error-handler.js';
 import { HttpErrors } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
 import { accountLockout, installRateLimit } from './http/rate-limit.js';
@@ -60,6 +60,17 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     onConstructorPoisoning: 'ignore',
     // A path with broken percent-encoding (`/operator/users/delete/%`) fails before routing: still problem details.
     frameworkErrors: (error, _request, reply) => sendProblem(reply, HttpErrors.badRequest(error.message)),
+    // What Node refuses before routing (broken HTTP, huge headers, timeouts) is problem details too.
+    clientErrorHandler: handleClientError,
+    // A client that stalls mid-request would otherwise hold its connection forever.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      // How often Node looks for requests past those timeouts (its default, 30 s, would stretch them).
+      connectionsCheckingInterval: 1000,
+    },
   }).withTypeProvider() as unknown as TypedApp;
   const readiness = installReadiness(app);
   readiness.add('database', databaseCheck(database));

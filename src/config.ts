@@ -37,6 +37,12 @@ export interface Config {
   redisUrl: string | undefined;
   /** Seconds to wait for a PostgreSQL connection, or for a free pooled one, before answering 503. */
   databaseConnectTimeoutSeconds: number;
+  /** Seconds a client has to send a whole request (headers and body); past it, 408. */
+  requestTimeoutSeconds: number;
+  /** Seconds a client has to send the request headers; past it, 408. */
+  headersTimeoutSeconds: number;
+  /** Seconds an idle keep-alive connection stays open. */
+  keepAliveTimeoutSeconds: number;
   /** Seconds between SIGTERM and closing: /readyz answers 503 meanwhile, so load balancers stop sending first. */
   shutdownGraceSeconds: number;
 }
@@ -96,6 +102,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`SENTINEL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${read('SENTINEL_LOG_LEVEL')}"`);
   }
+  const requestTimeoutSeconds = duration(env, 'SENTINEL_REQUEST_TIMEOUT', 60);
+  const headersTimeoutSeconds = duration(env, 'SENTINEL_HEADERS_TIMEOUT', Math.min(10, requestTimeoutSeconds));
+  if (headersTimeoutSeconds > requestTimeoutSeconds) {
+    throw new ConfigError(
+      'SENTINEL_HEADERS_TIMEOUT must not be longer than SENTINEL_REQUEST_TIMEOUT (the headers are part of the request)',
+    );
+  }
   const databaseUrl = read('DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
@@ -131,6 +144,9 @@ export function loadConfig(env: Env = process.env): Config {
     loginLockoutSeconds: duration(env, 'SENTINEL_LOGIN_LOCKOUT_WINDOW', 15 * 60),
     redisUrl,
     databaseConnectTimeoutSeconds: duration(env, 'SENTINEL_DB_CONNECT_TIMEOUT', 5),
+    requestTimeoutSeconds,
+    headersTimeoutSeconds,
+    keepAliveTimeoutSeconds: duration(env, 'SENTINEL_KEEP_ALIVE_TIMEOUT', 72),
     shutdownGraceSeconds: duration(env, 'SENTINEL_SHUTDOWN_GRACE', 5, 0),
   };
 }

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { databaseErrorOf, isDatabaseUnavailable, unavailableReason, UNIQUE_VIOLATION } from '../db/errors.js';
 import { AppError, HttpErrors, PROBLEM_TYPE_PREFIX } from './errors.js';
 
@@ -41,6 +43,41 @@ function problemBody(problem: AppError, extensions: Record<string, unknown> = {}
     ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
     ...extensions,
   };
+}
+
+/**
+ * Fastify's clientErrorHandler: what Node refuses before Fastify sees a request (broken HTTP,
+ * headers too large, a request not received within the timeouts) is answered with problem
+ * details too, then the connection is closed, as Node itself does.
+ */
+export function handleClientError(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  this.log.debug({ err: error }, 'client error');
+  // A response already under way (a timeout while it streams) cannot be replaced by another.
+  const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !response?.headersSent) {
+    const problem = clientProblem(error);
+    const body = JSON.stringify(problemBody(problem));
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/** The statuses Node itself would give these errors. */
+function clientProblem(error: ConnectionError): AppError {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return HttpErrors.requestTimeout('The request was not received in time; send it again without pausing');
+    case 'HPE_HEADER_OVERFLOW':
+      return HttpErrors.headersTooLarge(`The request headers are larger than this server's limit of ${formatBytes(maxHeaderSize)}`);
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return HttpErrors.payloadTooLarge('The chunk extensions are too large');
+    default:
+      return HttpErrors.badRequest('The request is not valid HTTP/1.1');
+  }
 }
 
 function toAppError(error: FastifyError, request: FastifyRequest, constraintErrors: ConstraintErrors): AppError {
