@@ -8,7 +8,7 @@ import { openRuntime } from './runtime.js';
  * `sentinel serve`: migrate, listen, and stop cleanly. On SIGTERM (what orchestrators send)
  * /readyz turns 503 first and the process keeps serving for the grace period, so load
  * balancers stop sending before it stops; then it finishes in-flight requests and closes.
- * SIGINT (Ctrl-C), or a second signal, skips the grace.
+ * SIGINT (Ctrl-C), or a second signal, skips the grace; a signal while closing exits at once.
  */
 export async function serve(config: Config): Promise<void> {
   let reportDatabaseError = (error: Error) => console.error(`database: ${error.message}`);
@@ -18,11 +18,16 @@ export async function serve(config: Config): Promise<void> {
   reportDatabaseError = (error) => app.log.warn({ code: (error as { code?: unknown }).code }, `database connection: ${error.message}`);
   if (secrets.apiKeyNotice) app.log.info(secrets.apiKeyNotice);
 
-  let stopping = false;
+  let phase: 'serving' | 'grace' | 'closing' = 'serving';
   let endGrace = () => {};
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return endGrace();
-    stopping = true;
+    if (phase === 'grace') return endGrace();
+    if (phase === 'closing') {
+      // A third signal, or a second after the grace: the operator does not want to wait for in-flight requests.
+      app.log.warn(`${signal} received again: exiting now`);
+      process.exit(1);
+    }
+    phase = 'grace';
     app.readiness.drain();
     const graceMs = signal === 'SIGTERM' ? config.shutdownGraceSeconds * 1000 : 0;
     if (graceMs > 0) {
@@ -35,6 +40,7 @@ export async function serve(config: Config): Promise<void> {
         };
       });
     }
+    phase = 'closing';
     app.log.info(`${signal} received: finishing in-flight requests`);
     try {
       await app.close();
