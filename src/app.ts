@@ -4,10 +4,10 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { installAuth } from './http/auth.js';
 import { installJsonParsers } from './http/content-types.js';
-import { installErrorHandler, sendProblem } from './http/error-handler.js';
+import { handleClientError, installErrorHandler, sendProblem } from './http/error-handler.js';
 import { HttpErrors } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
-import { installRateLimit } from './http/rate-limit.js';
+import { installRateLimit, rateLimitStoreCheck } from './http/rate-limit.js';
 import type { TypedApp } from './http/types.js';
 import { installValidation } from './http/validation.js';
 import { authRoutes } from './modules/accounts/auth-routes.js';
@@ -21,6 +21,8 @@ import { auditRoutes } from './modules/audit/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
+import { databaseCheck } from './modules/system/database-check.js';
+import { installReadiness } from './modules/system/readiness.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { totpOperatorRoutes } from './modules/totp/operator-routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
@@ -58,7 +60,20 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     onConstructorPoisoning: 'ignore',
     // A path with broken percent-encoding (`/operator/users/delete/%`) fails before routing: still problem details.
     frameworkErrors: (error, _request, reply) => sendProblem(reply, HttpErrors.badRequest(error.message)),
+    // What Node refuses before routing (broken HTTP, huge headers, timeouts) is problem details too.
+    clientErrorHandler: handleClientError,
+    // A client that stalls mid-request would otherwise hold its connection forever.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      // How often Node looks for requests past those timeouts (its default, 30 s, would stretch them).
+      connectionsCheckingInterval: 1000,
+    },
   }).withTypeProvider() as unknown as TypedApp;
+  const readiness = installReadiness(app);
+  readiness.add('database', databaseCheck(database));
   const services = createServices({
     config,
     database,
@@ -77,10 +92,11 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps),
   });
   await installRateLimit(app, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl });
+  if (config.redisUrl) readiness.add('rate_limit_store', rateLimitStoreCheck(app));
   await installCors(app, services.appsAndProfiles.allowedOrigins);
   await installOpenApi(app, VERSION);
 
-  await app.register(systemRoutes, { database });
+  await app.register(systemRoutes, { database, readiness });
   await app.register(authRoutes, { accounts, sessions });
   await app.register(userRoutes, { accounts });
   await app.register(appRoutes, { apps });

@@ -6,7 +6,7 @@ import { importCommand } from './cli/import.js';
 import { operatorCommands } from './cli/operator.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
-import { databaseErrorOf } from './db/errors.js';
+import { DatabaseUnreachableError, databaseErrorOf, unavailableReason } from './db/errors.js';
 import { constraintErrors } from './constraint-errors.js';
 import { AppError } from './http/errors.js';
 import { openRuntime } from './runtime.js';
@@ -41,11 +41,15 @@ program.parseAsync().catch((error: unknown) => {
   if (known) error = known();
   if (error instanceof AppError) {
     process.stderr.write(`sentinel: ${error.detail ?? error.title}\n`);
+  } else if (error instanceof DatabaseUnreachableError) {
+    process.stderr.write(`sentinel: ${error.message}\n`);
   } else if (database) {
     // Not the wrapper's message: it lists the query's parameters, password hashes among them.
     process.stderr.write(`sentinel: database error ${database.code}: ${database.message}\n`);
   } else if (error instanceof CliError || error instanceof ConfigError || error instanceof DataDirLockedError) {
     process.stderr.write(`sentinel: ${error.message}\n`);
+  } else if (unavailableReason(error)) {
+    process.stderr.write(`sentinel: lost the connection to PostgreSQL: ${unavailableReason(error)}\n`);
   } else {
     process.stderr.write(`sentinel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }

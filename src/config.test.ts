@@ -46,9 +46,29 @@ describe('loadConfig', () => {
     [{ SENTINEL_ACCESS_TOKEN_TTL: '15 minutes' }, /SENTINEL_ACCESS_TOKEN_TTL/],
     [{ SENTINEL_BODY_LIMIT: '10 parsecs' }, /SENTINEL_BODY_LIMIT/],
     [{ SENTINEL_TRUST_PROXY: 'maybe' }, /SENTINEL_TRUST_PROXY/],
+    [{ SENTINEL_LOG_LEVEL: 'verbose' }, /SENTINEL_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "verbose"/],
+    [{ SENTINEL_REQUEST_TIMEOUT: '30s', SENTINEL_HEADERS_TIMEOUT: '1m' }, /SENTINEL_HEADERS_TIMEOUT must not be longer/],
+    [{ SENTINEL_DB_CONNECT_TIMEOUT: '0' }, /SENTINEL_DB_CONNECT_TIMEOUT must be at least 1 second/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the timeouts, with a grace of 0 allowed and a log level in any case', () => {
+    expect(loadConfig({})).toMatchObject({
+      requestTimeoutSeconds: 60,
+      headersTimeoutSeconds: 10,
+      keepAliveTimeoutSeconds: 72,
+      databaseConnectTimeoutSeconds: 5,
+      shutdownGraceSeconds: 5,
+      logLevel: 'info',
+    });
+    expect(loadConfig({ SENTINEL_REQUEST_TIMEOUT: '3', SENTINEL_SHUTDOWN_GRACE: '0', SENTINEL_LOG_LEVEL: 'WARN' })).toMatchObject({
+      requestTimeoutSeconds: 3,
+      headersTimeoutSeconds: 3,
+      shutdownGraceSeconds: 0,
+      logLevel: 'warn',
+    });
   });
 
   it('accepts a JWT secret of exactly 32 bytes', () => {

@@ -35,7 +35,19 @@ export interface Config {
   loginLockoutSeconds: number;
   /** redis://... to share rate-limit counters between processes; in-process counters otherwise. */
   redisUrl: string | undefined;
+  /** Seconds to wait for a PostgreSQL connection, or for a free pooled one, before answering 503. */
+  databaseConnectTimeoutSeconds: number;
+  /** Seconds a client has to send a whole request (headers and body); past it, 408. */
+  requestTimeoutSeconds: number;
+  /** Seconds a client has to send the request headers; past it, 408. */
+  headersTimeoutSeconds: number;
+  /** Seconds an idle keep-alive connection stays open. */
+  keepAliveTimeoutSeconds: number;
+  /** Seconds between SIGTERM and closing: /readyz answers 503 meanwhile, so load balancers stop sending first. */
+  shutdownGraceSeconds: number;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface Argon2Params {
   memoryKib: number;
@@ -86,6 +98,17 @@ export function loadConfig(env: Env = process.env): Config {
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   }
+  const logLevel = (read('SENTINEL_LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`SENTINEL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${read('SENTINEL_LOG_LEVEL')}"`);
+  }
+  const requestTimeoutSeconds = duration(env, 'SENTINEL_REQUEST_TIMEOUT', 60);
+  const headersTimeoutSeconds = duration(env, 'SENTINEL_HEADERS_TIMEOUT', Math.min(10, requestTimeoutSeconds));
+  if (headersTimeoutSeconds > requestTimeoutSeconds) {
+    throw new ConfigError(
+      'SENTINEL_HEADERS_TIMEOUT must not be longer than SENTINEL_REQUEST_TIMEOUT (the headers are part of the request)',
+    );
+  }
   const databaseUrl = read('DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
@@ -111,7 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
       parallelism: integer(env, 'SENTINEL_ARGON2_PARALLELISM', OWASP_ARGON2.parallelism, 1, 16),
     },
     trustProxy: boolean(env, 'SENTINEL_TRUST_PROXY', false),
-    logLevel: read('SENTINEL_LOG_LEVEL') ?? 'info',
+    logLevel,
     deletedUserRetentionSeconds: durationOrNever(env, 'SENTINEL_DELETED_USER_RETENTION', 30 * 86_400),
     encryptionKey,
     totpIssuer,
@@ -120,6 +143,11 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: integer(env, 'SENTINEL_LOGIN_MAX_FAILURES', 10, 0, 1_000_000),
     loginLockoutSeconds: duration(env, 'SENTINEL_LOGIN_LOCKOUT_WINDOW', 15 * 60),
     redisUrl,
+    databaseConnectTimeoutSeconds: duration(env, 'SENTINEL_DB_CONNECT_TIMEOUT', 5),
+    requestTimeoutSeconds,
+    headersTimeoutSeconds,
+    keepAliveTimeoutSeconds: duration(env, 'SENTINEL_KEEP_ALIVE_TIMEOUT', 72),
+    shutdownGraceSeconds: duration(env, 'SENTINEL_SHUTDOWN_GRACE', 5, 0),
   };
 }
 
@@ -135,13 +163,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** Seconds, or a number with a unit: `900`, `15m`, `12h`, `30d`. */
-function duration(env: Env, name: string, fallback: number): number {
+function duration(env: Env, name: string, fallback: number, minSeconds = 1): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const match = /^(\d+)([smhd]?)$/.exec(raw);
   if (!match) throw new ConfigError(`${name} must be seconds or a duration like 15m, 12h, 30d; got "${raw}"`);
   const seconds = Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
-  if (seconds < 1) throw new ConfigError(`${name} must be at least one second`);
+  if (seconds < minSeconds) throw new ConfigError(`${name} must be at least ${minSeconds} second${minSeconds === 1 ? '' : 's'}`);
   return seconds;
 }
 

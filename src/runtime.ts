@@ -20,6 +20,7 @@ export async function openRuntime(config: Config, command: string, onError?: (er
       url: config.databaseUrl,
       pgliteDir: path.join(config.dataDir, 'pglite'),
       poolSize: config.databasePoolSize,
+      connectTimeoutMs: config.databaseConnectTimeoutSeconds * 1000,
       ...(onError ? { onError } : {}),
     });
     try {

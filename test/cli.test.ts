@@ -1,8 +1,9 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../src/db/data-dir-lock.js';
-import { cliEnv, runCli, startServer, tempDir } from './helpers/cli.js';
+import { cliEnv, runCli, startServer, tempDir, type CliResult } from './helpers/cli.js';
 import { createTestDatabase, testEngine, type TestDatabase } from './helpers/database.js';
 
 /*
@@ -163,3 +164,56 @@ describe('sentinel serve', () => {
     expect(result.stderr).toContain('SENTINEL_JWT_SECRET is 16 bytes; it must be at least 32 bytes');
   });
 });
+
+/* An operator's mistakes at start get one line saying what to fix, and exit 1: no stack trace. */
+// Generous timeouts: each case starts a process, and a loaded machine can take long to start tsx.
+describe.concurrent('sentinel serve: startup failures in one line', { timeout: 120_000 }, () => {
+  const oneLine = (result: CliResult, line: string | RegExp) => {
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(typeof line === 'string' ? new RegExp(`^sentinel: ${escapeRegExp(line)}\n$`) : line);
+  };
+
+  it('DATABASE_URL pointing at a closed port', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = await runCli(
+      ['serve'],
+      cliEnv({ SENTINEL_DATA_DIR: tempDir(), DATABASE_URL: `postgres://sentinel:secret@127.0.0.1:${port}/sentinel` }),
+    );
+    oneLine(result, `cannot connect to PostgreSQL at 127.0.0.1:${port}/sentinel: connection refused (is the server running?)`);
+    expect(result.stderr).not.toContain('secret');
+  });
+
+  it.runIf(testEngine === 'postgres')('DATABASE_URL with a role PostgreSQL refuses', async () => {
+    const url = new URL(postgres!.url!);
+    url.username = 'sentinel_no_such_role';
+    url.password = 'secret';
+    const result = await runCli(['serve'], cliEnv({ SENTINEL_DATA_DIR: tempDir(), DATABASE_URL: url.toString() }));
+    oneLine(result, /^sentinel: PostgreSQL at .+ refused the login: .*sentinel_no_such_role.*\n$/);
+    expect(result.stderr).not.toContain('secret');
+  });
+
+  it('PORT already in use', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const result = await runCli(['serve'], engineEnv(tempDir(), { PORT: String(port), HOST: '127.0.0.1' }));
+      oneLine(result, `port ${port} on 127.0.0.1 is already in use: stop the other server or set PORT to a free port`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('an unknown SENTINEL_LOG_LEVEL', async () => {
+    const result = await runCli(['serve'], engineEnv(tempDir(), { SENTINEL_LOG_LEVEL: 'verbose' }));
+    oneLine(result, 'SENTINEL_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "verbose"');
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

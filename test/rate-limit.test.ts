@@ -165,6 +165,11 @@ describe('rate limits with Redis unreachable', () => {
       expect(lockout).toEqual([401, 401, 429]);
 
       expect(t.app.rateLimitStoreStatus().store).toBe('memory-fallback');
+      // Still ready (the limits hold), but a probe shows why the counters are no longer shared.
+      const ready = await t.call('GET', '/readyz', { apiKey: null });
+      expect(ready.status).toBe(200);
+      expect(ready.body.checks.rate_limit_store.status).toBe('degraded');
+      expect(ready.body.checks.rate_limit_store.message).toMatch(/Redis/);
       const warnings = logs.lines.filter((line) => /Redis is unreachable/.test(line.msg));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]!.level).toBe(40);

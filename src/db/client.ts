@@ -6,7 +6,9 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { DatabaseUnreachableError, describeConnectionFailure } from './errors.js';
+import { PostgresListeners } from './listeners.js';
+import { createPool } from './pool.js';
 import * as schema from './schema.js';
 
 /** The committed SQL migrations; the same relative place from src/db and dist/db. */
@@ -44,6 +46,9 @@ export interface DatabaseOptions {
   /** PGlite data directory; omitted means in memory (tests). */
   pgliteDir?: string | undefined;
   poolSize?: number;
+  /** How long to wait for a PostgreSQL connection (or a free one from the pool); 5 s if omitted. */
+  connectTimeoutMs?: number;
+  /** A connection lost or failing in the background (requests see their own failures). */
   onError?: (error: Error) => void;
 }
 
@@ -65,14 +70,18 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   // At least two connections: migrate() holds one for its lock while the migrator uses another.
-  const pool = new pg.Pool({ connectionString: url, max: Math.max(2, options.poolSize ?? 10) });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (error) => options.onError?.(error));
-  const probe = await pool.connect();
-  probe.release();
+  const pool = createPool(url, { max: Math.max(2, options.poolSize ?? 10), connectTimeoutMs, onError: options.onError });
+  try {
+    const probe = await pool.connect();
+    probe.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseUnreachableError(describeConnectionFailure(url, error, connectTimeoutMs), { cause: error });
+  }
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
-  const listeners = new PostgresListeners(url, options.onError);
+  const listeners = new PostgresListeners(url, connectTimeoutMs, options.onError);
   return {
     engine: 'postgres',
     db,
@@ -96,71 +105,6 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       await pool.end();
     }),
   };
-}
-
-/** One dedicated connection for LISTEN, reconnecting after a drop. */
-class PostgresListeners {
-  private client: pg.Client | undefined;
-  private connecting: Promise<pg.Client> | undefined;
-  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
-  private closed = false;
-
-  constructor(
-    private readonly url: string,
-    private readonly onError?: (error: Error) => void,
-  ) {}
-
-  async add(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>> {
-    let set = this.handlers.get(channel);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(channel, set);
-      const client = await this.connection();
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    }
-    set.add(handler);
-    return async () => {
-      set.delete(handler);
-    };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.client?.end().catch(() => {});
-  }
-
-  private connection(): Promise<pg.Client> {
-    if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= this.connect();
-    return this.connecting;
-  }
-
-  private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.url });
-    client.on('notification', (message) => {
-      for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
-    });
-    client.on('error', (error) => {
-      this.onError?.(error);
-      this.client = undefined;
-      this.connecting = undefined;
-      if (!this.closed) setTimeout(() => void this.resubscribe(), 1000).unref();
-    });
-    await client.connect();
-    this.client = client;
-    this.connecting = undefined;
-    return client;
-  }
-
-  private async resubscribe(): Promise<void> {
-    try {
-      const client = await this.connection();
-      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    } catch (error) {
-      this.onError?.(error as Error);
-      if (!this.closed) setTimeout(() => void this.resubscribe(), 5000).unref();
-    }
-  }
 }
 
 /** Closing twice (a shutdown signal during a failed start, say) must not throw. */

@@ -1,5 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { databaseErrorOf, UNIQUE_VIOLATION } from '../db/errors.js';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { databaseErrorOf, isDatabaseUnavailable, unavailableReason, UNIQUE_VIOLATION } from '../db/errors.js';
 import { AppError, HttpErrors, PROBLEM_TYPE_PREFIX } from './errors.js';
 
 /** A unique index or constraint name, and the error a violation of it means to the client. */
@@ -13,7 +15,9 @@ export type ConstraintErrors = Record<string, () => AppError>;
 export function installErrorHandler(app: FastifyInstance, constraintErrors: ConstraintErrors): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toAppError(error, request, constraintErrors);
-    if (problem.status >= 500) {
+    if (problem.code === DATABASE_UNAVAILABLE) {
+      request.log.warn({ reason: unavailableReason(error) }, 'database unavailable: answered 503');
+    } else if (problem.status >= 500) {
       request.log.error({ err: loggableError(error) }, 'request failed');
     }
     return sendProblem(reply, problem);
@@ -24,23 +28,61 @@ export function installErrorHandler(app: FastifyInstance, constraintErrors: Cons
   );
 }
 
-export function sendProblem(reply: FastifyReply, problem: AppError): FastifyReply {
+/** Sends `problem`; `extensions` are extra members (RFC 9457 section 3.2), such as /readyz's checks. */
+export function sendProblem(reply: FastifyReply, problem: AppError, extensions: Record<string, unknown> = {}): FastifyReply {
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
-  return reply
-    .code(problem.status)
-    .type('application/problem+json')
-    .serializer(JSON.stringify)
-    .send({
-      type: PROBLEM_TYPE_PREFIX + problem.code,
-      title: problem.title,
-      status: problem.status,
-      detail: problem.detail ?? problem.title,
-      ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
-    });
+  return reply.code(problem.status).type('application/problem+json').serializer(JSON.stringify).send(problemBody(problem, extensions));
+}
+
+function problemBody(problem: AppError, extensions: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: PROBLEM_TYPE_PREFIX + problem.code,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail ?? problem.title,
+    ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
+    ...extensions,
+  };
+}
+
+/**
+ * Fastify's clientErrorHandler: what Node refuses before Fastify sees a request (broken HTTP,
+ * headers too large, a request not received within the timeouts) is answered with problem
+ * details too, then the connection is closed, as Node itself does.
+ */
+export function handleClientError(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  this.log.debug({ err: error }, 'client error');
+  // A response already under way (a timeout while it streams) cannot be replaced by another.
+  const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !response?.headersSent) {
+    const problem = clientProblem(error);
+    const body = JSON.stringify(problemBody(problem));
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n` +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/** The statuses Node itself would give these errors. */
+function clientProblem(error: ConnectionError): AppError {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return HttpErrors.requestTimeout('The request was not received in time; send it again without pausing');
+    case 'HPE_HEADER_OVERFLOW':
+      return HttpErrors.headersTooLarge(`The request headers are larger than this server's limit of ${formatBytes(maxHeaderSize)}`);
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return HttpErrors.payloadTooLarge('The chunk extensions are too large');
+    default:
+      return HttpErrors.badRequest('The request is not valid HTTP/1.1');
+  }
 }
 
 function toAppError(error: FastifyError, request: FastifyRequest, constraintErrors: ConstraintErrors): AppError {
   if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
 
   const database = databaseErrorOf(error);
   if (database) {
@@ -64,6 +106,22 @@ function toAppError(error: FastifyError, request: FastifyRequest, constraintErro
   if (status === 429) return new AppError('rate_limited', 429, 'Too many requests', error.message, undefined);
   if (status >= 400 && status < 500) return new AppError('bad_request', status, 'Bad request', error.message);
   return HttpErrors.internal();
+}
+
+const DATABASE_UNAVAILABLE = 'database_unavailable';
+/** Seconds a client should wait: a dropped connection is usually replaced within this. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/** The database could not be reached or the connection broke: nothing was acknowledged, and a retry can succeed. */
+export function databaseUnavailable(): AppError {
+  return new AppError(
+    DATABASE_UNAVAILABLE,
+    503,
+    'The database is unavailable',
+    `The database did not answer or the connection broke; retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
+    undefined,
+    { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+  );
 }
 
 function formatBytes(bytes: number | undefined): string {

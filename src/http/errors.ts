@@ -63,11 +63,13 @@ export const HttpErrors = defineErrors({
   notFound: { status: 404, title: 'Not found' },
   routeNotFound: { status: 404, title: 'No such route' },
   conflict: { status: 409, title: 'Conflict' },
+  requestTimeout: { status: 408, title: 'Request timeout' },
   preconditionFailed: { status: 412, title: 'Precondition failed' },
   payloadTooLarge: { status: 413, title: 'The body is too large' },
   unsupportedMediaType: { status: 415, title: 'Unsupported content type' },
   unprocessable: { status: 422, title: 'The request cannot be processed' },
   rateLimited: { status: 429, title: 'Too many requests' },
+  headersTooLarge: { status: 431, title: 'Request headers too large' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable' },
 });

@@ -71,6 +71,14 @@ export async function installRateLimit(app: FastifyInstance, options: RateLimitO
   app.decorate('rateLimitStoreStatus', () => shared?.status() ?? inProcess);
 }
 
+/** For GET /readyz: counting in process while Redis is away still serves, so it is degraded, not failed. */
+export function rateLimitStoreCheck(app: FastifyInstance): () => Promise<{ status: 'ok' | 'degraded'; message: string }> {
+  return async () => {
+    const { store, detail } = app.rateLimitStoreStatus();
+    return { status: store === 'memory-fallback' ? 'degraded' : 'ok', message: detail };
+  };
+}
+
 /** Unreachable at start is not fatal: the fallback engages (and says so), and ioredis keeps reconnecting. */
 async function connectRedis(app: FastifyInstance, url: string): Promise<RedisAvailability> {
   // Fail fast rather than queue requests while Redis is away: the request is then counted in process.

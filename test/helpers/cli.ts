@@ -21,6 +21,8 @@ export function cliEnv(extra: Record<string, string | undefined>): NodeJS.Proces
     SENTINEL_LOG_LEVEL: 'warn',
     SENTINEL_ARGON2_MEMORY_KIB: '1024',
     SENTINEL_ARGON2_ITERATIONS: '1',
+    // Tests stop servers with SIGTERM: no load balancer to wait for.
+    SENTINEL_SHUTDOWN_GRACE: '0',
   };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;
@@ -55,12 +57,17 @@ export async function startServer(
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let attempt = 0; attempt < 150; attempt++) {
+  // Generous: a loaded machine can take many seconds to start tsx and PGlite.
+  for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`sentinel serve exited: ${output}`);
     try {
       if ((await fetch(`${url}/health`)).ok) break;
     } catch {
       // not listening yet
+    }
+    if (attempt === 450) {
+      child.kill('SIGKILL');
+      throw new Error(`sentinel serve did not answer within 45 s: ${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,0 +1,267 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { sha256Hex } from '../src/crypto/secrets.js';
+import { openDatabase, queryRows, type Database } from '../src/db/client.js';
+import { createTestApp, type TestApp, type TestResponse } from './helpers/app.js';
+import { loggedInOperator, registerApp } from './helpers/apps.js';
+import { testEngine } from './helpers/database.js';
+import { tcpProxy } from './helpers/tcp-proxy.js';
+
+/*
+ * PostgreSQL restarts, fails over, or has its connections killed by an operator. Threat: one
+ * dropped connection used to kill the whole process (an `error` event on a pool client
+ * checked out for a transaction, with no listener).
+ */
+describe.runIf(testEngine === 'postgres')('a PostgreSQL connection lost under load', () => {
+  let t: TestApp;
+  let admin: pg.Client;
+  let appId: number;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    appId = (await registerApp(t, (await loggedInOperator(t)).token)).id;
+  });
+  afterAll(async () => {
+    await admin.end();
+    await t.close();
+  });
+
+  /** Ends every connection to this test's database, as `pg_terminate_backend` by an operator or a failover does. */
+  const terminateAll = async (): Promise<number> => {
+    const result = await admin.query<{ n: number }>(
+      'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [new URL(t.databaseUrl!).pathname.slice(1)],
+    );
+    return result.rows[0]!.n;
+  };
+
+  /** A request that has not answered within 10 s hangs: the test fails instead of waiting. */
+  const answer = <T>(request: Promise<T>): Promise<T> =>
+    Promise.race([request, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('the request hung')), 10_000))]);
+
+  interface Client {
+    email: string;
+    password: string;
+    token: string;
+    refreshToken: string;
+    profileId: string;
+    /** What a 200 said was written: key -> value. */
+    acknowledged: Record<string, number>;
+  }
+
+  const answers: TestResponse[] = [];
+  const mergePatch = async (client: Client, key: string, value: number) => {
+    const response = await answer(
+      t.call('PATCH', `/user/profiles/${appId}/${client.profileId}`, {
+        token: client.token,
+        payload: JSON.stringify({ [key]: value }),
+        headers: { 'content-type': 'application/merge-patch+json' },
+      }),
+    );
+    answers.push(response);
+    if (response.status === 200) client.acknowledged[key] = value;
+    return response;
+  };
+  const refresh = async (client: Client) => {
+    const response = await answer(t.call('POST', '/auth/refresh', { body: { refresh_token: client.refreshToken } }));
+    answers.push(response);
+    if (response.status === 200) {
+      client.token = response.body.token;
+      client.refreshToken = response.body.refresh_token;
+    } else if (response.status === 503) {
+      // A 503 does not say whether the rotation committed, so the old refresh token may be spent
+      // (presenting it again would end the session as stolen): log in again, as a client would.
+      for (let login = await logIn(client); login.status !== 200; login = await logIn(client)) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return response;
+  };
+  const logIn = async (client: Client) => {
+    const response = await answer(t.call('POST', '/auth/login', { body: { email: client.email, password: client.password } }));
+    answers.push(response);
+    if (response.status === 200) {
+      client.token = response.body.token;
+      client.refreshToken = response.body.refresh_token;
+    }
+    return response;
+  };
+
+  it('PATCH /user/profiles and POST /auth/refresh: the process survives, answers 200 or 503 with Retry-After, recovers, and loses no acknowledged write', async () => {
+    const clients: Client[] = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const user = await t.registerUser();
+        const session = await t.login(user);
+        const created = await t.call('POST', '/user/profiles/create', { token: session.token, body: { app_id: appId, profile_data: {} } });
+        return {
+          email: user.email,
+          password: user.password,
+          token: session.token,
+          refreshToken: session.refresh_token,
+          profileId: created.body.profile.profile_id,
+          acknowledged: {},
+        };
+      }),
+    );
+
+    let storming = true;
+    let terminated = 0;
+    const storm = (async () => {
+      for (let round = 0; round < 10; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        terminated += await terminateAll();
+      }
+      storming = false;
+    })();
+    await Promise.all(
+      clients.map(async (client, i) => {
+        for (let n = 0; storming; n++) {
+          await (n % 2 === 0 ? mergePatch(client, `key${n}`, i * 1000 + n) : refresh(client));
+        }
+      }),
+    );
+    await storm;
+
+    const failures = answers.filter((response) => response.status !== 200);
+    expect(terminated).toBeGreaterThan(0);
+    expect(failures.length).toBeGreaterThan(0); // the terminations did hit requests
+    for (const response of failures) {
+      expect(response.status, response.text).toBe(503);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body.type).toBe('urn:sentinel:problem:database_unavailable');
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    }
+
+    // No restart: once the terminations stop, every request succeeds again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const [i, client] of clients.entries()) {
+      expect((await mergePatch(client, 'after', i)).status).toBe(200);
+      expect((await refresh(client)).status).toBe(200);
+    }
+    expect((await t.call('GET', '/readyz')).status).toBe(200);
+
+    // What a 200 acknowledged is stored.
+    for (const client of clients) {
+      const [row] = await queryRows<{ profile_data: Record<string, number> }>(
+        t.database.db,
+        sql`SELECT profile_data FROM profiles WHERE id = ${client.profileId}`,
+      );
+      expect(row!.profile_data).toMatchObject(client.acknowledged);
+    }
+  });
+});
+
+/*
+ * Threat: a process whose LISTEN connection dropped keeps accepting tokens that another
+ * process revoked (logout, password change) for as long as they live.
+ */
+describe.runIf(testEngine === 'postgres')('the LISTEN connection for revocations, terminated', () => {
+  let a: TestApp;
+  let admin: pg.Client;
+  const others: { app: FastifyInstance; database: Database }[] = [];
+
+  beforeAll(async () => {
+    a = await createTestApp();
+    admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    for (const other of others) {
+      await other.app.close();
+      await other.database.close();
+    }
+    await admin.end();
+    await a.close();
+  });
+
+  /** A second process on A's database, told apart in pg_stat_activity by its application name. */
+  const secondProcess = async (name: string, revocationPollMs: number, databaseUrl = a.databaseUrl!) => {
+    const url = new URL(databaseUrl);
+    url.searchParams.set('application_name', name);
+    const database = await openDatabase({ url: url.toString(), poolSize: 2 });
+    const app = await buildApp({
+      config: a.config,
+      database,
+      secrets: { jwtSecret: a.config.jwtSecret!, bootstrapApiKeyHash: sha256Hex(a.config.apiKey!) },
+      logger: false,
+      revocationPollMs,
+    });
+    await app.ready();
+    others.push({ app, database });
+    return app;
+  };
+  const listenerPids = async (name: string) =>
+    (
+      await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'", [name])
+    ).rows.map((row) => row.pid);
+  const terminateListener = async (name: string) => {
+    const pids = await listenerPids(name);
+    expect(pids).toHaveLength(1);
+    await admin.query('SELECT pg_terminate_backend($1)', [pids[0]]);
+    return pids[0]!;
+  };
+  const refusedWithin = async (app: FastifyInstance, token: string, ms: number) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const response = await app.inject({ method: 'GET', url: '/auth/verify', headers: { authorization: `Bearer ${token}` } });
+      if (response.statusCode === 401) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const loggedInSession = async () => (await a.login(await a.registerUser())).token;
+
+  it('GET /auth/verify on B refuses a token logged out through A, after B reconnected and listens again', async () => {
+    // B polls too rarely to matter: only a working LISTEN can pass this test.
+    const b = await secondProcess('sentinel_b', 60_000);
+    const token = await loggedInSession();
+    const old = await terminateListener('sentinel_b');
+    let pids: number[] = [];
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && (pids.length === 0 || pids.includes(old));) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      pids = await listenerPids('sentinel_b');
+    }
+    expect(pids).toHaveLength(1);
+    expect(pids[0]).not.toBe(old);
+
+    expect((await a.call('GET', '/auth/logout', { token })).status).toBe(200);
+    expect(await refusedWithin(b, token, 1000)).toBe(true);
+  });
+
+  it('GET /auth/verify on D refuses a token logged out through A, after the server refused D for a while and came back', async () => {
+    const proxy = await tcpProxy(a.databaseUrl!);
+    try {
+      const d = await secondProcess('sentinel_d', 60_000, proxy.url);
+      const token = await loggedInSession();
+      // Cut D off, long enough for a reconnection attempt to fail, then let it back.
+      await proxy.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await proxy.start();
+      const deadline = Date.now() + 6000;
+      while (Date.now() < deadline && (await listenerPids('sentinel_d')).length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await listenerPids('sentinel_d')).toHaveLength(1);
+
+      expect((await a.call('GET', '/auth/logout', { token })).status).toBe(200);
+      expect(await refusedWithin(d, token, 1000)).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('GET /auth/verify on C refuses a token logged out through A while its LISTEN connection was down', async () => {
+    const c = await secondProcess('sentinel_c', 500);
+    const token = await loggedInSession();
+    expect((await c.inject({ method: 'GET', url: '/auth/verify', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    // The notification goes out while C is disconnected (it waits a second before reconnecting): the poll must catch it.
+    await terminateListener('sentinel_c');
+    expect((await a.call('GET', '/auth/logout', { token })).status).toBe(200);
+    expect(await refusedWithin(c, token, 3000)).toBe(true);
+  });
+});
