@@ -35,6 +35,19 @@ export interface Config {
   loginLockoutSeconds: number;
   /** redis://... to share rate-limit counters between processes; in-process counters otherwise. */
   redisUrl: string | undefined;
+  /** Highest bcrypt cost an import may carry: a login to the account costs 2^cost rounds (cost 14 is about a second). */
+  importBcryptMaxCost: number;
+  /** Checks of imported hashes that run on libuv's thread pool (bcrypt), kept from taking the threads argon2id needs. */
+  importedHashChecks: ImportedHashCheckLimits;
+}
+
+export interface ImportedHashCheckLimits {
+  /** Checks running at once. */
+  concurrency: number;
+  /** Checks waiting for a turn; one more is answered 503 at once. */
+  maxWaiting: number;
+  /** How long a check may wait for its turn before it is answered 503. */
+  waitTimeoutMs: number;
 }
 
 export interface Argon2Params {
@@ -120,6 +133,14 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: integer(env, 'SENTINEL_LOGIN_MAX_FAILURES', 10, 0, 1_000_000),
     loginLockoutSeconds: duration(env, 'SENTINEL_LOGIN_LOCKOUT_WINDOW', 15 * 60),
     redisUrl,
+    importBcryptMaxCost: integer(env, 'SENTINEL_IMPORT_BCRYPT_MAX_COST', 14, 4, 31),
+    importedHashChecks: {
+      // Node reads UV_THREADPOOL_SIZE itself, once, before any JavaScript of ours runs; it cannot be
+      // raised from inside the process. Half the pool for bcrypt leaves the other half to argon2id.
+      concurrency: Math.max(1, Math.floor(integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024) / 2)),
+      maxWaiting: 64,
+      waitTimeoutMs: 5000,
+    },
   };
 }
 

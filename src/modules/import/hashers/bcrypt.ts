@@ -1,4 +1,5 @@
 import bcrypt from 'bcrypt';
+import { randomBytes } from 'node:crypto';
 import type { StoredPassword } from '../../accounts/passwords.js';
 import { ImportErrors } from '../errors.js';
 import type { Hasher, HashInput } from './hasher.js';
@@ -31,5 +32,16 @@ export const bcryptHasher: Hasher = {
    */
   verify(password: string, stored: StoredPassword): Promise<boolean> {
     return bcrypt.compare(password, `$2b$${stored.hash.slice(4)}`);
+  },
+
+  /** The two digits after `$2b$`: each one more doubles the work of a check. */
+  cost(stored: StoredPassword): number {
+    return Number(stored.hash.slice(4, 6));
+  },
+
+  onThreadPool: true,
+
+  async sample(cost: number): Promise<StoredPassword> {
+    return { hash: await bcrypt.hash(randomBytes(16).toString('base64'), cost), algorithm: 'bcrypt', salt: null, saltPosition: null };
   },
 };
