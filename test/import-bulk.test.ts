@@ -240,7 +240,10 @@ describe('bulk import of a file (sentinel import)', () => {
   );
 
   it('records no batch event in a dry run', async () => {
-    const before = await queryRows(testDb.database.db, sql`SELECT count(*)::int AS n FROM audit_events WHERE action = 'users.import_batch'`);
+    const before = await queryRows(
+      testDb.database.db,
+      sql`SELECT count(*)::int AS n FROM audit_events WHERE action = 'users.import_batch'`,
+    );
     await run(scenarioCsv(50, 100, 'drybatch').text, 'csv', { batchSize: 10, dryRun: true });
     const after = await queryRows(testDb.database.db, sql`SELECT count(*)::int AS n FROM audit_events WHERE action = 'users.import_batch'`);
     expect(after).toEqual(before);

@@ -29,6 +29,10 @@ export class FailureFloor {
     this.estimates.set(costClass, previous === undefined ? ms : previous + SMOOTHING * (ms - previous));
   }
 
+  estimateOf(costClass: string): number | undefined {
+    return this.estimates.get(costClass);
+  }
+
   /** Classes the database holds; `replace` when they are all of them (a fresh count), else added. */
   hold(classes: Iterable<string>, options: { replace?: boolean } = {}): void {
     if (options.replace) this.held = new Set([this.always]);

@@ -18,15 +18,18 @@ export interface ImportedHashes {
   /**
    * Compares in constant time. False for an unknown format, and for a hash whose work factor
    * is over the import cap (never checked). Throws a 503 AppError when the check cannot get
-   * a turn on the thread pool in time.
+   * a turn on the thread pool in time; calls `onStart` once it has one.
    */
-  verify(password: string, stored: StoredPassword): Promise<boolean>;
+  verify(password: string, stored: StoredPassword, onStart?: () => void): Promise<boolean>;
   /** What a check of this hash costs, as a name: `bcrypt:12`, `md5-crypt`, `sha256`. */
   costClass(stored: StoredPassword): string;
   /** The cost classes of the hashes active accounts hold now, the ones over the cap left out. Never rejects. */
   heldClasses(): Promise<string[]>;
-  /** A hash of this class to measure a check with; undefined when the class's checks are cheap. */
-  sample(costClass: string): Promise<StoredPassword | undefined>;
+  /**
+   * What a check of this class takes, in milliseconds, measured cheaply; undefined when the
+   * class's checks are cheap, or the thread pool's share is busy (a later login measures it).
+   */
+  measure(costClass: string): Promise<number | undefined>;
 }
 
 export interface PasswordCheck {
@@ -75,11 +78,13 @@ export class Passwords {
       if (!valid) return this.failed(ARGON2ID, started);
       return this.needsRehash(stored.hash) ? { valid, upgradedHash: await this.hash(password) } : { valid };
     }
-    if (this.imported && (await this.imported.verify(password, stored))) {
+    // Time spent waiting for a turn is not the check's cost: the floor measures and pads from the turn on.
+    let turn = started;
+    if (this.imported && (await this.imported.verify(password, stored, () => (turn = performance.now())))) {
       return { valid: true, upgradedHash: await this.hash(password) };
     }
     await this.spendArgon2(password);
-    return this.failed(this.imported?.costClass(stored) ?? stored.algorithm, started);
+    return this.failed(this.imported?.costClass(stored) ?? stored.algorithm, turn);
   }
 
   /**
@@ -123,7 +128,7 @@ export class Passwords {
     });
   }
 
-  /** Times one failed check of each held class that no login has measured yet (a class found by counting). */
+  /** Estimates each held class that no login has measured yet (a class found by counting, or just imported). */
   private async measureUnmeasured(): Promise<void> {
     const imported = this.imported;
     if (!imported) return;
@@ -131,14 +136,11 @@ export class Passwords {
       if (this.measuring.has(costClass)) continue;
       this.measuring.add(costClass);
       try {
-        const sample = await imported.sample(costClass);
-        if (!sample) continue;
-        const started = performance.now();
-        await imported.verify(randomBytes(16).toString('base64'), sample);
-        await this.spendArgon2('');
-        this.floor.record(costClass, performance.now() - started);
+        const ms = await imported.measure(costClass);
+        // A failed check of an imported hash also spends an argon2id check.
+        if (ms !== undefined) this.floor.record(costClass, ms + (this.floor.estimateOf(ARGON2ID) ?? 0));
       } catch {
-        // The queue was busy: the next login of that class, or the next count, measures it.
+        // Measuring is best effort: the next failed login of that class measures it for real.
       } finally {
         this.measuring.delete(costClass);
       }

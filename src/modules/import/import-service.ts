@@ -103,7 +103,11 @@ export class UserImportService {
     return this.deps.db.transaction(async (tx) => {
       const outcomes = await this.writeBatch(rows, options, tx);
       const created = [...outcomes.values()].filter((outcome) => outcome.status === 'created').length;
-      await this.deps.audit.record({ action: 'users.import_batch', actorUserId: null, detail: { ...batch.detail, created } }, batch.context, tx);
+      await this.deps.audit.record(
+        { action: 'users.import_batch', actorUserId: null, detail: { ...batch.detail, created } },
+        batch.context,
+        tx,
+      );
       return outcomes;
     });
   }

@@ -28,6 +28,12 @@ export class CheckQueue {
     }
   }
 
+  /** Runs the check only if a slot is free now (work that can wait for a quiet moment); undefined otherwise. */
+  async runIfIdle<T>(check: () => Promise<T>): Promise<T | undefined> {
+    if (this.running >= this.limits.concurrency) return undefined;
+    return this.run(check);
+  }
+
   private turn(): Promise<void> {
     if (this.running < this.limits.concurrency) {
       this.running += 1;

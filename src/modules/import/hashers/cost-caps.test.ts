@@ -40,7 +40,10 @@ describe('bcrypt cost cap at import', () => {
 });
 
 describe('ImportedHashChecks', () => {
-  const checks = (warnings: { message: string; fields: Record<string, unknown> }[], countHeld: () => Promise<HeldHashes[]> = async () => []) =>
+  const checks = (
+    warnings: { message: string; fields: Record<string, unknown> }[],
+    countHeld: () => Promise<HeldHashes[]> = async () => [],
+  ) =>
     new ImportedHashChecks({
       caps,
       queue: new CheckQueue({ concurrency: 1, maxWaiting: 1, waitTimeoutMs: 1000 }),
@@ -71,8 +74,12 @@ describe('ImportedHashChecks', () => {
     expect(imported.costClass({ hash: bcryptAt(12), algorithm: 'bcrypt', salt: null, saltPosition: null })).toBe('bcrypt:12');
     expect(await imported.heldClasses()).toEqual(['bcrypt:10', 'md5']);
     expect(warnings.map((w) => w.fields)).toEqual([{ algorithm: 'bcrypt', cost: 20, accounts: 2 }]);
-    expect(await imported.sample('bcrypt:20')).toBeUndefined();
-    expect(await imported.sample('md5')).toBeUndefined();
+    expect(await imported.measure('md5')).toBeUndefined();
+    // Measured at cost 8 and scaled: cost 20 is 4,096 times cost 8, and takes no longer to estimate.
+    const started = performance.now();
+    const estimate = await imported.measure('bcrypt:20');
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(estimate).toBeGreaterThan(4096);
   });
 });
 

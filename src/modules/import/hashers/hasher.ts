@@ -27,6 +27,6 @@ export interface Hasher {
   cost?(stored: StoredPassword): number;
   /** Checks run on libuv's thread pool, which argon2id shares: they wait their turn in a CheckQueue. */
   readonly onThreadPool?: boolean;
-  /** A hash of a random password at `cost`, to measure what a check at that cost takes. */
-  sample?(cost: number): Promise<StoredPassword>;
+  /** Measures what a check at `cost` takes, in milliseconds, without spending that much. */
+  measure?(cost: number): Promise<number>;
 }

@@ -25,7 +25,7 @@ const classOf = (algorithm: string, cost: number | null | undefined) => (cost ==
 export class ImportedHashChecks implements ImportedHashes {
   constructor(private readonly deps: ImportedHashChecksDeps) {}
 
-  async verify(password: string, stored: StoredPassword): Promise<boolean> {
+  async verify(password: string, stored: StoredPassword, onStart?: () => void): Promise<boolean> {
     const hasher = HASHERS[stored.algorithm];
     if (!hasher) return false;
     const over = capExceeded(stored, this.deps.caps);
@@ -38,7 +38,10 @@ export class ImportedHashChecks implements ImportedHashes {
       );
       return false;
     }
-    const check = () => hasher.verify(password, stored).catch(() => false);
+    const check = () => {
+      onStart?.();
+      return hasher.verify(password, stored).catch(() => false);
+    };
     return hasher.onThreadPool ? this.deps.queue.run(check) : check();
   }
 
@@ -72,12 +75,12 @@ export class ImportedHashChecks implements ImportedHashes {
     return classes;
   }
 
-  async sample(costClass: string): Promise<StoredPassword | undefined> {
+  async measure(costClass: string): Promise<number | undefined> {
     const [algorithm, cost] = costClass.split(':');
     const hasher = HASHERS[algorithm!];
-    const cap = this.deps.caps[algorithm!];
-    if (!hasher?.sample || cost === undefined || (cap && Number(cost) > cap.max)) return undefined;
-    const make = () => hasher.sample!(Number(cost));
-    return hasher.onThreadPool ? this.deps.queue.run(make) : make();
+    if (!hasher?.measure || cost === undefined) return undefined;
+    const measure = () => hasher.measure!(Number(cost));
+    // Only when a slot is free: a login must never wait behind a measurement.
+    return hasher.onThreadPool ? this.deps.queue.runIfIdle(measure) : measure();
   }
 }
