@@ -85,6 +85,10 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         body: LoginBody,
         response: {
           200: Type.Union([SessionSchema, OtpRequiredSchema]),
+          503: {
+            ...ProblemSchema,
+            description: 'Too many checks of slow imported hashes at once (`password_checks_busy`); retry after `Retry-After` seconds',
+          },
         },
       },
     },
