@@ -137,11 +137,18 @@ export function loadConfig(env: Env = process.env): Config {
     importedHashChecks: {
       // Node reads UV_THREADPOOL_SIZE itself, once, before any JavaScript of ours runs; it cannot be
       // raised from inside the process. Half the pool for bcrypt leaves the other half to argon2id.
-      concurrency: Math.max(1, Math.floor(integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024) / 2)),
+      concurrency: Math.max(1, Math.floor(libuvPoolSize(env.UV_THREADPOOL_SIZE) / 2)),
       maxWaiting: 64,
       waitTimeoutMs: 5000,
     },
   };
+}
+
+/** The pool size libuv takes from UV_THREADPOOL_SIZE: 4 when unset, atoi() otherwise, 0 counted as 1, at most 1024. */
+function libuvPoolSize(raw: string | undefined): number {
+  if (raw === undefined) return 4;
+  const size = Number.parseInt(raw.trim(), 10);
+  return Math.min(1024, Number.isNaN(size) || size < 1 ? 1 : size);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -84,6 +84,16 @@ describe('ImportedHashChecks', () => {
 });
 
 describe('CheckQueue', () => {
+  it('is sized to half of the thread pool Node starts with (UV_THREADPOOL_SIZE, read as libuv reads it)', () => {
+    const concurrency = (size?: string) =>
+      loadConfig(size === undefined ? {} : { UV_THREADPOOL_SIZE: size }).importedHashChecks.concurrency;
+    expect(concurrency()).toBe(2);
+    expect(concurrency('16')).toBe(8);
+    expect(concurrency('1')).toBe(1);
+    expect(concurrency('0')).toBe(1);
+    expect(concurrency('many')).toBe(1);
+  });
+
   it('runs at most `concurrency` checks, answers 503 with Retry-After when the line is full or a wait times out', async () => {
     const queue = new CheckQueue({ concurrency: 1, maxWaiting: 1, waitTimeoutMs: 50 });
     let release!: () => void;
