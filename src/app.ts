@@ -81,6 +81,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     clock,
     revocationPollMs: deps.revocationPollMs ?? 5000,
     onBackgroundError: (error) => app.log.warn({ err: error }, 'background task failed'),
+    onWarning: (message, fields) => app.log.warn(fields, message),
   });
   const { tokens, apps, accounts, sessions, revocationSync } = services;
 

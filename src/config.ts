@@ -45,6 +45,19 @@ export interface Config {
   keepAliveTimeoutSeconds: number;
   /** Seconds between SIGTERM and closing: /readyz answers 503 meanwhile, so load balancers stop sending first. */
   shutdownGraceSeconds: number;
+  /** Highest bcrypt cost an import may carry: a login to the account costs 2^cost rounds (cost 14 is about a second). */
+  importBcryptMaxCost: number;
+  /** Checks of imported hashes that run on libuv's thread pool (bcrypt), kept from taking the threads argon2id needs. */
+  importedHashChecks: ImportedHashCheckLimits;
+}
+
+export interface ImportedHashCheckLimits {
+  /** Checks running at once. */
+  concurrency: number;
+  /** Checks waiting for a turn; one more is answered 503 at once. */
+  maxWaiting: number;
+  /** How long a check may wait for its turn before it is answered 503. */
+  waitTimeoutMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -148,7 +161,22 @@ export function loadConfig(env: Env = process.env): Config {
     headersTimeoutSeconds,
     keepAliveTimeoutSeconds: duration(env, 'SENTINEL_KEEP_ALIVE_TIMEOUT', 72),
     shutdownGraceSeconds: duration(env, 'SENTINEL_SHUTDOWN_GRACE', 5, 0),
+    importBcryptMaxCost: integer(env, 'SENTINEL_IMPORT_BCRYPT_MAX_COST', 14, 4, 31),
+    importedHashChecks: {
+      // Node reads UV_THREADPOOL_SIZE itself, once, before any JavaScript of ours runs; it cannot be
+      // raised from inside the process. Half the pool for bcrypt leaves the other half to argon2id.
+      concurrency: Math.max(1, Math.floor(libuvPoolSize(env.UV_THREADPOOL_SIZE) / 2)),
+      maxWaiting: 64,
+      waitTimeoutMs: 5000,
+    },
   };
+}
+
+/** The pool size libuv takes from UV_THREADPOOL_SIZE: 4 when unset, atoi() otherwise, 0 counted as 1, at most 1024. */
+function libuvPoolSize(raw: string | undefined): number {
+  if (raw === undefined) return 4;
+  const size = Number.parseInt(raw.trim(), 10);
+  return Math.min(1024, Number.isNaN(size) || size < 1 ? 1 : size);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

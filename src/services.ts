@@ -15,7 +15,9 @@ import { AttemptCounters } from './modules/attempts/attempt-counters.js';
 import { AttemptLimiter } from './modules/attempts/attempt-limiter.js';
 import { AuditLog } from './modules/audit/audit-log.js';
 import { AuditRepository } from './modules/audit/audit-repository.js';
-import { evenTimingVerifiers, importedPasswords } from './modules/import/hashers/index.js';
+import { CheckQueue } from './modules/import/hashers/check-queue.js';
+import { ImportedHashChecks } from './modules/import/hashers/imported-hashes.js';
+import { costCapsOf, passwordImporter } from './modules/import/hashers/index.js';
 import { ImportRepository } from './modules/import/import-repository.js';
 import { UserImportService } from './modules/import/import-service.js';
 import { createOperatorServices } from './modules/operators/services.js';
@@ -32,6 +34,8 @@ export interface ServiceDeps {
   clock: Clock;
   revocationPollMs: number;
   onBackgroundError: (error: unknown) => void;
+  /** Logs a warning an operator must act on; `fields` never hold a secret. */
+  onWarning?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -40,7 +44,7 @@ export type Services = ReturnType<typeof createServices>;
  * Repositories from the database, then services from repositories and configuration.
  * Shared by the HTTP app and the command line, so both apply the same rules.
  */
-export function createServices({ config, database, secrets, clock, revocationPollMs, onBackgroundError }: ServiceDeps) {
+export function createServices({ config, database, secrets, clock, revocationPollMs, onBackgroundError, onWarning }: ServiceDeps) {
   const db = database.db;
   const users = new UsersRepository(db);
   const sessionsRepository = new SessionsRepository(db);
@@ -56,10 +60,17 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     onError: onBackgroundError,
   });
-  // A wrong password for an imported hash costs an argon2id check, as an unknown user does (same timing).
-  const passwords: Passwords = new Passwords(
+  const importRepository = new ImportRepository(db);
+  const costCaps = costCapsOf(config);
+  const importer = passwordImporter(costCaps);
+  const passwords = new Passwords(
     config.argon2,
-    evenTimingVerifiers((password) => passwords.checkNobody(password)),
+    new ImportedHashChecks({
+      caps: costCaps,
+      queue: new CheckQueue(config.importedHashChecks),
+      countHeld: () => importRepository.countHeldHashes(),
+      warn: onWarning ?? (() => {}),
+    }),
   );
   const attemptCounters = new AttemptCounters(db, onBackgroundError);
   const passwordAttempts = new PasswordAttempts(
@@ -82,8 +93,8 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     secondFactor: new OtpChallenges({ challenges: otpChallenges, audit, clock }),
   });
-  const accounts = new AccountService({ db, users, passwords, passwordAttempts, sessions, audit, passwordImporter: importedPasswords });
-  const userImport = new UserImportService({ db, repository: new ImportRepository(db), audit, passwords });
+  const accounts = new AccountService({ db, users, passwords, passwordAttempts, sessions, audit, passwordImporter: importer });
+  const userImport = new UserImportService({ db, repository: importRepository, audit, importer, passwords });
   const { totp, otpLogin } = createTotpServices({
     db,
     users,

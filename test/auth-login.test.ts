@@ -1,8 +1,9 @@
+import bcrypt from 'bcrypt';
 import { sql } from 'drizzle-orm';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
+import { createTestApp, type TestApp, type TestUser, unique } from './helpers/app.js';
 
 let t: TestApp;
 let alice: TestUser;
@@ -96,6 +97,57 @@ describe('POST /auth/login', () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it('spends the same time on a wrong password for an imported bcrypt account, an argon2id account, and an unknown name', async () => {
+    // Threat: telling imported accounts, or any account, from unknown names by how long a failed login takes.
+    const bcryptHash = await bcrypt.hash('the imported password', 10);
+    const imported = await Promise.all(
+      [1, 2].map(async () => {
+        const username = unique('bcrypt10');
+        const email = `${username}@example.com`;
+        const response = await t.call('POST', '/auth/register', {
+          body: { user_info: { username, email }, password_hash: bcryptHash, hash_algorithm: 'bcrypt' },
+        });
+        expect(response.status).toBe(201);
+        return email;
+      }),
+    );
+    const native = [(await t.registerUser()).email, (await t.registerUser()).email];
+    let unknown = 0;
+    const kinds = {
+      bcrypt: (i: number) => imported[i % 2]!,
+      argon2: (i: number) => native[i % 2]!,
+      unknown: () => `nobody-timing-${unknown++}@example.com`,
+    };
+    const time = async (email: string) => {
+      const started = performance.now();
+      const response = await t.call('POST', '/auth/login', { body: { email, password: 'wrong password' } });
+      expect(response.status).toBe(401);
+      return performance.now() - started;
+    };
+    const names = Object.keys(kinds) as (keyof typeof kinds)[];
+    for (const kind of names) await time(kinds[kind](0));
+    const samples: Record<keyof typeof kinds, number[]> = { bcrypt: [], argon2: [], unknown: [] };
+    // Interleaved, each round in another order, so a burst of load elsewhere slows every kind alike.
+    for (let round = 0; round < 8; round++) {
+      for (let k = 0; k < names.length; k++) {
+        const kind = names[(round + k) % names.length]!;
+        samples[kind].push(await time(kinds[kind](round)));
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const medians = { bcrypt: median(samples.bcrypt), argon2: median(samples.argon2), unknown: median(samples.unknown) };
+    for (const [a, b] of [
+      ['bcrypt', 'unknown'],
+      ['argon2', 'unknown'],
+      ['bcrypt', 'argon2'],
+    ] as const) {
+      const ratio = medians[a] / medians[b];
+      expect(ratio, `median ${a} ${medians[a].toFixed(1)} ms / ${b} ${medians[b].toFixed(1)} ms`).toBeGreaterThan(0.67);
+      expect(ratio, `median ${a} ${medians[a].toFixed(1)} ms / ${b} ${medians[b].toFixed(1)} ms`).toBeLessThan(1.5);
+    }
+    if (process.env.SENTINEL_TIMING_REPORT) console.log('failed-login medians (ms)', medians);
   });
 
   it('refuses a deleted account with the same 401', async () => {

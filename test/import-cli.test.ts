@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../src/db/client.js';
-import { scenarioCsv, scenarioJsonLines } from './fixtures/import/scenario.js';
+import { BCRYPT, scenarioCsv, scenarioJsonLines } from './fixtures/import/scenario.js';
 import { cliEnv, runCli, tempDir } from './helpers/cli.js';
 import { createTestDatabase, testEngine, type TestDatabase } from './helpers/database.js';
 
@@ -89,6 +89,34 @@ describe('sentinel import', () => {
         .map((line) => line.split(',').slice(0, 2).join(',')),
     ).toEqual([...scenario.bad].map(([line, reason]) => `${line},${reason}`));
     expect(await query(sql`SELECT id FROM users WHERE username LIKE 'cjl%'`)).toEqual([]);
+  });
+
+  // Threat: an import file carrying bcrypt hashes of cost 30, each login to which would hold a thread for hours.
+  it('skips a row whose bcrypt cost is over SENTINEL_IMPORT_BCRYPT_MAX_COST, reported by line, and records its batches', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'costly.csv');
+    const salted = BCRYPT.hash.slice(7);
+    fs.writeFileSync(
+      file,
+      'username,email,password_hash,hash_algorithm\n' +
+        `capok,capok@example.com,$2b$12$${salted},bcrypt\n` +
+        `capover,capover@example.com,$2b$30$${salted},bcrypt\n` +
+        `caplow,caplow@example.com,$2b$05$${salted},bcrypt\n`,
+    );
+    const result = await runCli(['import', file, '--no-progress'], engineEnv());
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Imported 2 of 3 rows, skipped 1 \(invalid_password_hash 1;/);
+    const report = reportLines(path.join(dir, 'costly.skipped.csv'));
+    expect(report).toHaveLength(2);
+    expect(report[1]).toMatch(/^3,invalid_password_hash,.*cost 30.*cost 14 at most \(SENTINEL_IMPORT_BCRYPT_MAX_COST\)/);
+
+    const batches = await query<{ detail: Record<string, unknown> }>(
+      sql`SELECT detail FROM audit_events WHERE action = 'users.import_batch' AND detail->>'file' = 'costly.csv' ORDER BY id`,
+    );
+    expect(batches.map((b) => b.detail)).toEqual([
+      { source: 'cli', run_id: expect.any(String), file: 'costly.csv', batch: 1, first_line: 2, last_line: 4, created: 2 },
+    ]);
   });
 
   it('refuses a CSV whose header it cannot use, saying why, before opening the database', async () => {

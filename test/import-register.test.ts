@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createTestApp, type TestApp, unique } from './helpers/app.js';
+import { loggedInOperator, registerApp } from './helpers/apps.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -76,5 +77,86 @@ describe('POST /auth/register, import form', () => {
     const response = await t.call('POST', '/auth/register', { body: importBody({ hash_algorithm: 'crc32' }) });
     expect(response.body.detail).toContain('bcrypt, md5-crypt, md5, sha1, sha256, sha512, blake2b');
     expect(response.body.errors).toEqual([{ path: '/hash_algorithm', message: 'is not a supported algorithm' }]);
+  });
+});
+
+describe('who may import a password hash, and at what cost', () => {
+  const COST_15 = `$2b$15$${BCRYPT.slice(7)}`;
+  const COST_14 = `$2b$14$${BCRYPT.slice(7)}`;
+  let operatorToken: string;
+  let appKey: string;
+  beforeAll(async () => {
+    operatorToken = (await loggedInOperator(t)).token;
+    appKey = (await registerApp(t, operatorToken)).apiKey;
+  });
+
+  // Threat: an app key, which ships in browsers, lets anyone import a hash that chooses what every login to it costs.
+  it('POST /auth/register answers 403 import_not_allowed for password_hash with an app key, before parsing it, and stores nothing', async () => {
+    const before = await userCount();
+    for (const body of [
+      importBody({ password_hash: BCRYPT, hash_algorithm: 'bcrypt' }),
+      // Not parsed first: a hash that would be a 400 is still the 403.
+      importBody({ password_hash: '$2b$31$nonsense', hash_algorithm: 'bcrypt' }),
+      importBody({ hash_algorithm: 'whirlpool' }),
+    ]) {
+      const response = await t.call('POST', '/auth/register', { body, apiKey: appKey });
+      expect(response.status).toBe(403);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body.type).toBe('urn:sentinel:problem:import_not_allowed');
+    }
+    expect(await userCount()).toBe(before);
+  });
+
+  it('POST /auth/register still registers with a password under an app key, and imports with the bootstrap key', async () => {
+    const username = unique('appuser');
+    const plain = await t.call('POST', '/auth/register', {
+      body: { user_info: { username, email: `${username}@example.com` }, password: 'correct horse battery' },
+      apiKey: appKey,
+    });
+    expect(plain.status).toBe(201);
+    const imported = await t.call('POST', '/auth/register', { body: importBody({ password_hash: BCRYPT, hash_algorithm: 'bcrypt' }) });
+    expect(imported.status).toBe(201);
+  });
+
+  it('POST /operator/profile/register imports a hash for an operator', async () => {
+    const response = await t.call('POST', '/operator/profile/register', {
+      body: importBody({ password_hash: BCRYPT, hash_algorithm: 'bcrypt' }),
+      token: operatorToken,
+      apiKey: null,
+    });
+    expect(response.status).toBe(201);
+  });
+
+  // Threat: an imported bcrypt cost of 15 or more makes each login hold a thread for seconds (cost 30: hours).
+  it('refuses a bcrypt cost over 14 with 400 naming the cap and its variable, on /auth/register and /operator/profile/register', async () => {
+    const before = await userCount();
+    const responses = [
+      await t.call('POST', '/auth/register', { body: importBody({ password_hash: COST_15, hash_algorithm: 'bcrypt' }) }),
+      await t.call('POST', '/operator/profile/register', {
+        body: importBody({ password_hash: COST_15, hash_algorithm: 'bcrypt' }),
+        token: operatorToken,
+        apiKey: null,
+      }),
+    ];
+    for (const response of responses) {
+      expect(response.status).toBe(400);
+      expect(response.body.type).toBe('urn:sentinel:problem:invalid_password_hash');
+      expect(response.body.detail).toMatch(/cost 15.*cost 14 at most.*SENTINEL_IMPORT_BCRYPT_MAX_COST/);
+    }
+    expect(await userCount()).toBe(before);
+    const atCap = await t.call('POST', '/auth/register', { body: importBody({ password_hash: COST_14, hash_algorithm: 'bcrypt' }) });
+    expect(atCap.status).toBe(201);
+  });
+
+  it('POST /operator/users/import skips an item over the cap with invalid_password_hash, and creates the others', async () => {
+    const response = await t.call('POST', '/operator/users/import', {
+      body: { users: [importBody({ password_hash: COST_15, hash_algorithm: 'bcrypt' }), importBody()] },
+      token: operatorToken,
+      apiKey: null,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.results[0]).toMatchObject({ status: 'skipped', reason: 'invalid_password_hash' });
+    expect(response.body.results[0].detail).toContain('SENTINEL_IMPORT_BCRYPT_MAX_COST');
+    expect(response.body.results[1]).toMatchObject({ status: 'created' });
   });
 });

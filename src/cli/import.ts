@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { loadConfig } from '../config.js';
 import { AuditLog } from '../modules/audit/audit-log.js';
 import { bulkImport, type BulkImportStats } from '../modules/import/bulk-import.js';
+import { costCapsOf, passwordImporter } from '../modules/import/hashers/index.js';
 import { ImportRepository } from '../modules/import/import-repository.js';
 import { UserImportService } from '../modules/import/import-service.js';
 import type { Skip } from '../modules/import/items.js';
@@ -63,7 +64,8 @@ export function importCommand(program: Command): void {
         const write = report.write;
         progress = options.progress ? startProgress(stat.size, () => source.bytesRead) : undefined;
         const db = runtime.database.db;
-        const service = new UserImportService({ db, repository: new ImportRepository(db), audit: new AuditLog(db) });
+        const importer = passwordImporter(costCapsOf(config));
+        const service = new UserImportService({ db, repository: new ImportRepository(db), audit: new AuditLog(db), importer });
         stats = await bulkImport(
           rows,
           service,
@@ -72,6 +74,7 @@ export function importCommand(program: Command): void {
             // A second batch in flight keeps a second PostgreSQL core busy; PGlite runs one statement at a time anyway.
             concurrency: runtime.database.engine === 'postgres' ? 2 : 1,
             dryRun: options.dryRun ?? false,
+            fileName: path.basename(input),
             onSkip: write,
             onProgress: (s) => progress?.update(s),
           },

@@ -37,6 +37,11 @@ export interface RegisterOptions {
   actorUserId?: string;
   /** The audit action to record instead of `user.registered` (an operator creating the account records `operator.user_created`). */
   auditAction?: AuditAction;
+  /**
+   * Whether `password_hash` may be sent: only callers holding the bootstrap key or an
+   * operator's token. An imported hash chooses what each login to it costs.
+   */
+  allowImport?: boolean;
 }
 
 /** The user's own account: registration, profile fields, password, deletion. */
@@ -44,9 +49,9 @@ export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
 
   async register(input: RegisterInput, context: RequestContext, options: RegisterOptions = {}): Promise<UserRow> {
-    const password = await this.passwordFor(input);
+    const password = await this.passwordFor(input, options.allowImport ?? false);
     const { user_info: info } = input;
-    return this.deps.db.transaction(async (tx) => {
+    const created = await this.deps.db.transaction(async (tx) => {
       const user = await this.deps.users.insert(
         {
           username: info.username,
@@ -73,6 +78,8 @@ export class AccountService {
       );
       return user;
     });
+    this.deps.passwords.noteStored(password);
+    return created;
   }
 
   async currentUser(principal: Principal): Promise<UserRow> {
@@ -127,9 +134,14 @@ export class AccountService {
     await this.deps.sessions.endAllSessions(principal.userId, 'user_deleted');
   }
 
-  private async passwordFor(input: RegisterInput): Promise<StoredPassword> {
+  private async passwordFor(input: RegisterInput, allowImport: boolean): Promise<StoredPassword> {
     const passwordHash = input.password_hash || undefined;
     const hashAlgorithm = input.hash_algorithm || undefined;
+    if ((passwordHash || hashAlgorithm) && !allowImport) {
+      throw AccountErrors.importNotAllowed(
+        'password_hash is accepted with the bootstrap API key or from an operator (POST /operator/profile/register), not with an app key: send password',
+      );
+    }
     if (input.password && (passwordHash || hashAlgorithm)) {
       throw AccountErrors.passwordRequired('Send either password, or password_hash with hash_algorithm; not both');
     }

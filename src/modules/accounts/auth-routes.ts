@@ -56,16 +56,21 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         tags: ['auth'],
         summary: 'Register a user (or import one with a password hash)',
         description:
-          'Creates an account shared by every app. Send `password` for a new user, or `password_hash` with `hash_algorithm` to import one. Empty `password_hash`/`hash_algorithm` strings count as absent, as the original accepted.',
+          'Creates an account shared by every app. Send `password` for a new user, or `password_hash` with `hash_algorithm` to import one. ' +
+          'Imports need the bootstrap API key (app keys live in browsers: with one, `password_hash` is 403 `import_not_allowed`); operators import with POST /operator/profile/register or POST /operator/users/import. ' +
+          'A bcrypt hash may have a cost of 14 at most by default (`SENTINEL_IMPORT_BCRYPT_MAX_COST`), since every login to the account spends it. ' +
+          'Empty `password_hash`/`hash_algorithm` strings count as absent, as the original accepted.',
         body: RegisterBody,
         response: {
           201: Type.Object({ user: UserSchema }),
+          403: { ...ProblemSchema, description: '`password_hash` sent with an app key (`import_not_allowed`)' },
           409: { ...ProblemSchema, description: 'Email or username already registered' },
         },
       },
     },
     async (request, reply) => {
-      const user = await accounts.register(request.body, contextOf(request));
+      // App keys live in browsers: an import through one would let anyone choose what logins cost.
+      const user = await accounts.register(request.body, contextOf(request), { allowImport: request.apiClient?.kind === 'bootstrap' });
       return reply.code(201).send({ user: toUser(user) });
     },
   );
@@ -85,6 +90,10 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         response: {
           200: Type.Union([SessionSchema, OtpRequiredSchema]),
           429: LockedOrRateLimited,
+          503: {
+            ...ProblemSchema,
+            description: 'Too many checks of slow imported hashes at once (`password_checks_busy`); retry after `Retry-After` seconds',
+          },
         },
       },
     },

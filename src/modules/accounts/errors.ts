@@ -12,6 +12,8 @@ export const AccountErrors = defineErrors({
   ambiguousLogin: { status: 400, title: 'Email or username required' },
   passwordRequired: { status: 400, title: 'A password is required' },
   weakPassword: { status: 400, title: 'Password too short' },
+  /** An import (`password_hash`) with an app's key: app keys live in browsers, so anyone could import. */
+  importNotAllowed: { status: 403, title: 'Importing a password hash needs the bootstrap key or an operator' },
 });
 
 /** Unique indexes of the users table, and what a clash with each means to the client. */

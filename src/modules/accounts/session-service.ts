@@ -158,5 +158,11 @@ export class SessionService {
 }
 
 export function storedPasswordOf(user: UserRow) {
-  return { hash: user.passwordHash, algorithm: user.passwordAlgorithm, salt: user.passwordSalt, saltPosition: user.passwordSaltPosition };
+  return {
+    hash: user.passwordHash,
+    algorithm: user.passwordAlgorithm,
+    salt: user.passwordSalt,
+    saltPosition: user.passwordSaltPosition,
+    userId: user.id,
+  };
 }

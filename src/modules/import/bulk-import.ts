@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../http/request-context.js';
 import type { NewImportedUser } from './import-repository.js';
 import { dedupe, type Keyed, type UserImportService } from './import-service.js';
-import { checkItem, columnOf, type Skip } from './items.js';
+import { columnOf, type Skip } from './items.js';
 import { SeenKeys } from './seen-keys.js';
 import type { SourceRow } from './sources.js';
 
@@ -14,6 +15,8 @@ export interface BulkImportOptions {
    */
   concurrency?: number;
   dryRun: boolean;
+  /** The file's name (no directories), recorded in the audit log with each batch. */
+  fileName: string;
   /** Called for every skipped row, in line order. */
   onSkip: (line: number, skip: Skip) => void | Promise<void>;
   /** Called after each batch is written. */
@@ -30,6 +33,10 @@ export interface BulkImportStats {
 }
 
 interface Batch {
+  /** 1, 2, ...: the order batches are read in. */
+  number: number;
+  firstLine: number;
+  lastLine: number;
   users: Keyed<NewImportedUser>[];
   problems: { line: number; skip: Skip }[];
   /** Some email or username of this batch may be on an earlier line: write it after every earlier batch. */
@@ -55,10 +62,17 @@ export async function bulkImport(
   const since = await service.databaseNow();
   const describe = (line: number) => `line ${line}`;
   const seen = new SeenKeys();
+  // Ties the batch events of one run together, and to its closing `users.imported`.
+  const runId = randomUUID();
+  const source = { source: 'cli', run_id: runId, file: options.fileName };
 
   const write = async (batch: Batch) => {
     const { unique, duplicates } = dedupe(batch.users, describe);
-    const outcomes = await service.writeBatch(unique, { dryRun: options.dryRun, since, describe });
+    const outcomes = await service.writeFileBatch(
+      unique,
+      { dryRun: options.dryRun, since, describe },
+      { context, detail: { ...source, batch: batch.number, first_line: batch.firstLine, last_line: batch.lastLine } },
+    );
     const found = [...batch.problems, ...duplicates.map(({ key, skip }) => ({ line: key, skip }))];
     let created = 0;
     let wouldCreate = 0;
@@ -93,14 +107,18 @@ export async function bulkImport(
     inFlight.push(reported);
   };
 
-  let batch: Batch = { users: [], problems: [], repeatsEarlierRows: false };
+  let batches = 1;
+  const newBatch = (): Batch => ({ number: batches, firstLine: 0, lastLine: 0, users: [], problems: [], repeatsEarlierRows: false });
+  let batch = newBatch();
   try {
     for await (const row of rows) {
       stats.rows += 1;
+      batch.firstLine ||= row.line;
+      batch.lastLine = row.line;
       if ('malformed' in row) {
         batch.problems.push({ line: row.line, skip: { reason: 'malformed_line', detail: row.malformed } });
       } else {
-        const check = checkItem(row.item, { plaintext: false });
+        const check = service.checkFileItem(row.item);
         if (!check.ok) batch.problems.push({ line: row.line, skip: forFile(check.skip) });
         else if (check.user.password.kind === 'imported') {
           const { user } = check;
@@ -114,7 +132,8 @@ export async function bulkImport(
       }
       if (batch.users.length >= options.batchSize) {
         await start(batch);
-        batch = { users: [], problems: [], repeatsEarlierRows: false };
+        batches += 1;
+        batch = newBatch();
       }
     }
     await start(batch);
@@ -125,7 +144,7 @@ export async function bulkImport(
   await reported;
   await service.recordRun(
     {
-      source: 'cli',
+      ...source,
       dry_run: options.dryRun,
       rows: stats.rows,
       created: stats.created,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
 import type { StoredPassword } from '../accounts/passwords.js';
+import type { HeldHashes } from './hashers/imported-hashes.js';
 
 export interface NewImportedUser {
   username: string;
@@ -65,6 +66,22 @@ export class ImportRepository {
             WHERE lower(email) = ANY(${sql.param(emails)}::text[]) OR lower(username) = ANY(${sql.param(usernames)}::text[])`,
       );
     });
+  }
+
+  /**
+   * Formats and bcrypt costs of the imported hashes active accounts hold (argon2id left out),
+   * with how many accounts hold each: one scan of the users table.
+   */
+  async countHeldHashes(executor: Executor = this.db): Promise<HeldHashes[]> {
+    return queryRows<HeldHashes>(
+      executor,
+      sql`SELECT password_algorithm AS algorithm,
+                 CASE WHEN password_algorithm = 'bcrypt' THEN substr(password_hash, 5, 2)::int END AS cost,
+                 count(*)::int AS accounts
+          FROM users
+          WHERE deleted_at IS NULL AND password_algorithm <> 'argon2id'
+          GROUP BY 1, 2`,
+    );
   }
 
   /** The database's clock, exactly (text keeps the microseconds a Date would drop). */

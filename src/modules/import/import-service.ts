@@ -1,9 +1,10 @@
 import type { Db, Executor } from '../../db/client.js';
 import type { RequestContext } from '../../http/request-context.js';
+import type { PasswordImporter } from '../accounts/account-service.js';
 import type { Passwords } from '../accounts/passwords.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ImportRepository, NewImportedUser } from './import-repository.js';
-import { checkItem, type Skip, type UserToImport } from './items.js';
+import { checkItem, type ItemCheck, type Skip, type UserToImport } from './items.js';
 
 export type Outcome = { status: 'created'; userId: string } | { status: 'would_create' } | { status: 'skipped'; skip: Skip };
 
@@ -31,8 +32,16 @@ export interface UserImportDeps {
   db: Db;
   repository: ImportRepository;
   audit: AuditLog;
-  /** Only for plaintext passwords in API items; file imports carry hashes. */
+  /** Parses imported hashes, with the configured caps on work factors. */
+  importer: PasswordImporter;
+  /** Only for plaintext passwords in API items (file imports carry hashes), and to pad failed logins to the cost of what was imported. */
   passwords?: Passwords;
+}
+
+/** What a batch of a file import records about itself: where its rows came from. */
+export interface FileBatch {
+  context: RequestContext;
+  detail: Record<string, unknown>;
 }
 
 /** Plaintext items cost an argon2id hash each: two at a time leaves libuv's other threads to logins. */
@@ -52,7 +61,7 @@ export class UserImportService {
     const outcomes: Outcome[] = new Array(items.length);
     const ready: Keyed<UserToImport>[] = [];
     items.forEach((item, index) => {
-      const check = checkItem(item, { plaintext: this.deps.passwords !== undefined });
+      const check = checkItem(item, { plaintext: this.deps.passwords !== undefined, importer: this.deps.importer });
       if (check.ok) ready.push({ key: index, user: check.user });
       else outcomes[index] = { status: 'skipped', skip: check.skip };
     });
@@ -74,7 +83,33 @@ export class UserImportService {
         tx,
       );
     });
+    for (const row of rows) if (outcomes[row.key]?.status === 'created') this.deps.passwords?.noteStored(row.user.password);
     return { counts: countOutcomes(outcomes), outcomes };
+  }
+
+  /** Checks a row of an import file: hashes only, since a plaintext password would cost an argon2id hash per row. */
+  checkFileItem(item: unknown): ItemCheck {
+    return checkItem(item, { plaintext: false, importer: this.deps.importer });
+  }
+
+  /**
+   * Writes a batch of a file import with its audit event (`users.import_batch`, the number
+   * created) in one transaction: when the command is killed, the log still names every batch
+   * that landed. A dry run, or a batch whose every row was skipped before reaching the
+   * database, records nothing.
+   */
+  async writeFileBatch(rows: readonly Keyed<NewImportedUser>[], options: BatchOptions, batch: FileBatch): Promise<Map<number, Outcome>> {
+    if (options.dryRun || rows.length === 0) return this.writeBatch(rows, options);
+    return this.deps.db.transaction(async (tx) => {
+      const outcomes = await this.writeBatch(rows, options, tx);
+      const created = [...outcomes.values()].filter((outcome) => outcome.status === 'created').length;
+      await this.deps.audit.record(
+        { action: 'users.import_batch', actorUserId: null, detail: { ...batch.detail, created } },
+        batch.context,
+        tx,
+      );
+      return outcomes;
+    });
   }
 
   /**

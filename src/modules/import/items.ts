@@ -1,9 +1,9 @@
 import type { FieldError } from '../../http/errors.js';
 import { AppError } from '../../http/errors.js';
 import { compileBodyValidator, findUnstorableText } from '../../http/validation.js';
+import type { PasswordImporter } from '../accounts/account-service.js';
 import type { StoredPassword } from '../accounts/passwords.js';
 import { RegisterBody, type RegisterInput } from '../accounts/schemas.js';
-import { importedPasswords } from './hashers/index.js';
 
 /** Why an item was not imported: a stable code, a sentence, and the fields at fault when there are any. */
 export interface Skip {
@@ -23,6 +23,12 @@ export interface UserToImport {
 }
 
 export type ItemCheck = { ok: true; user: UserToImport } | { ok: false; skip: Skip };
+
+export interface ItemCheckOptions {
+  /** Whether a plaintext `password` may stand in for a hash (the API's import). */
+  plaintext: boolean;
+  importer: PasswordImporter;
+}
 
 const validateRegister = compileBodyValidator(RegisterBody);
 
@@ -45,7 +51,7 @@ const USER_INFO_FIELDS = new Set(['username', 'email', 'first_name', 'last_name'
  * fails its batch. `plaintext: false` (the bulk file import) also refuses plain passwords:
  * they would cost an argon2id hash each.
  */
-export function checkItem(item: unknown, options: { plaintext: boolean }): ItemCheck {
+export function checkItem(item: unknown, options: ItemCheckOptions): ItemCheck {
   const unstorable = findUnstorableText(item, '');
   if (unstorable) return skip('invalid_text', `${unstorable.path || 'the item'} ${unstorable.message}`, [unstorable]);
   const errors = validateRegister(item);
@@ -64,7 +70,7 @@ export function checkItem(item: unknown, options: { plaintext: boolean }): ItemC
   };
 }
 
-function passwordOf(input: RegisterInput, options: { plaintext: boolean }): UserToImport['password'] | Skip {
+function passwordOf(input: RegisterInput, options: ItemCheckOptions): UserToImport['password'] | Skip {
   const passwordHash = input.password_hash || undefined;
   const hashAlgorithm = input.hash_algorithm || undefined;
   if (input.password && (passwordHash || hashAlgorithm)) {
@@ -75,7 +81,7 @@ function passwordOf(input: RegisterInput, options: { plaintext: boolean }): User
       return { reason: 'password_required', detail: 'An imported password needs both password_hash and hash_algorithm' };
     }
     try {
-      const stored = importedPasswords.parse({ passwordHash, hashAlgorithm, salt: input.salt, saltPosition: input.salt_position });
+      const stored = options.importer.parse({ passwordHash, hashAlgorithm, salt: input.salt, saltPosition: input.salt_position });
       return { kind: 'imported', stored };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;

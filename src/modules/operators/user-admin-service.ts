@@ -41,6 +41,7 @@ export class UserAdminService {
       operator: operator ?? false,
       actorUserId: actorId,
       auditAction: 'operator.user_created',
+      allowImport: true,
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ImportedHashVerifier, StoredPassword } from '../../accounts/passwords.js';
+import type { StoredPassword } from '../../accounts/passwords.js';
 
 export type SaltPosition = 'prefix' | 'suffix';
 
@@ -14,10 +14,19 @@ export interface HashInput {
  * cannot produce, before anything is stored; `verify` checks a password against what `parse`
  * returned, in constant time.
  */
-export interface Hasher extends ImportedHashVerifier {
+export interface Hasher {
   /** The `hash_algorithm` name, lowercase; also what users.password_algorithm stores. */
   readonly name: string;
   /** Returns what the users table stores, or throws ImportErrors.invalidPasswordHash. */
   parse(input: HashInput): StoredPassword;
   verify(password: string, stored: StoredPassword): Promise<boolean>;
+  /**
+   * For formats whose hash names its own work factor (bcrypt): that factor. It is capped at
+   * import, and a stored hash over the cap is never checked.
+   */
+  cost?(stored: StoredPassword): number;
+  /** Checks run on libuv's thread pool, which argon2id shares: they wait their turn in a CheckQueue. */
+  readonly onThreadPool?: boolean;
+  /** Measures what a check at `cost` takes, in milliseconds, without spending that much. */
+  measure?(cost: number): Promise<number>;
 }
