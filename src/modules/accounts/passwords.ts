@@ -107,6 +107,8 @@ export class Passwords {
 
   private async failed(costClass: string, started: number): Promise<{ valid: false }> {
     this.floor.record(costClass, performance.now() - started);
+    // An account holds it, so the database does (one over the cap is refused unchecked: its time is argon2id's).
+    this.floor.hold([costClass]);
     this.recountHeldClasses();
     await this.floor.pad(started);
     return { valid: false };
