@@ -46,9 +46,20 @@ describe('loadConfig', () => {
     [{ SENTINEL_ACCESS_TOKEN_TTL: '15 minutes' }, /SENTINEL_ACCESS_TOKEN_TTL/],
     [{ SENTINEL_BODY_LIMIT: '10 parsecs' }, /SENTINEL_BODY_LIMIT/],
     [{ SENTINEL_TRUST_PROXY: 'maybe' }, /SENTINEL_TRUST_PROXY/],
+    [{ SENTINEL_PUBLIC_URL: 'id.example.com' }, /SENTINEL_PUBLIC_URL must be an absolute/],
+    [{ SENTINEL_PUBLIC_URL: 'ftp://id.example.com' }, /SENTINEL_PUBLIC_URL must start with http/],
+    [{ SENTINEL_PUBLIC_URL: 'https://id.example.com/?tenant=1' }, /SENTINEL_PUBLIC_URL must not hold/],
+    [{ SENTINEL_PUBLIC_URL: 'https://id.example.com/#top' }, /SENTINEL_PUBLIC_URL must not hold/],
+    [{ SENTINEL_PUBLIC_URL: 'https://user:pass@id.example.com' }, /SENTINEL_PUBLIC_URL must not hold/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads SENTINEL_PUBLIC_URL without its trailing slash, with http://127.0.0.1:3000 by default', () => {
+    expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://id.example.com/sentinel/' }).publicUrl).toBe('https://id.example.com/sentinel');
+    expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://ID.example.com' }).publicUrl).toBe('https://id.example.com');
   });
 
   it('accepts a JWT secret of exactly 32 bytes', () => {

@@ -35,6 +35,8 @@ export interface Config {
   loginLockoutSeconds: number;
   /** redis://... to share rate-limit counters between processes; in-process counters otherwise. */
   redisUrl: string | undefined;
+  /** Where clients reach this instance (no trailing slash): the API document's server, and the start of links in mails. */
+  publicUrl: string;
 }
 
 export interface Argon2Params {
@@ -120,7 +122,25 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: integer(env, 'SENTINEL_LOGIN_MAX_FAILURES', 10, 0, 1_000_000),
     loginLockoutSeconds: duration(env, 'SENTINEL_LOGIN_LOCKOUT_WINDOW', 15 * 60),
     redisUrl,
+    publicUrl: publicUrl(read('SENTINEL_PUBLIC_URL') ?? 'http://127.0.0.1:3000'),
   };
+}
+
+/** An absolute http(s) URL, with no credentials, query or fragment; a trailing slash is dropped. */
+function publicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`SENTINEL_PUBLIC_URL must be an absolute http:// or https:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`SENTINEL_PUBLIC_URL must start with http:// or https://, got "${raw}"`);
+  }
+  if (url.username || url.password || url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+    throw new ConfigError(`SENTINEL_PUBLIC_URL must not hold credentials, a query or a fragment, got "${raw}"`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

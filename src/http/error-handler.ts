@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseErrorOf, UNIQUE_VIOLATION } from '../db/errors.js';
-import { AppError, HttpErrors, PROBLEM_TYPE_PREFIX } from './errors.js';
+import { withChallenge } from './auth.js';
+import { AppError, HttpErrors, problemBody } from './errors.js';
 
 /** A unique index or constraint name, and the error a violation of it means to the client. */
 export type ConstraintErrors = Record<string, () => AppError>;
@@ -12,7 +13,7 @@ export type ConstraintErrors = Record<string, () => AppError>;
  */
 export function installErrorHandler(app: FastifyInstance, constraintErrors: ConstraintErrors): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toAppError(error, request, constraintErrors);
+    const problem = withChallenge(request, toAppError(error, request, constraintErrors));
     if (problem.status >= 500) {
       request.log.error({ err: loggableError(error) }, 'request failed');
     }
@@ -26,17 +27,7 @@ export function installErrorHandler(app: FastifyInstance, constraintErrors: Cons
 
 export function sendProblem(reply: FastifyReply, problem: AppError): FastifyReply {
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
-  return reply
-    .code(problem.status)
-    .type('application/problem+json')
-    .serializer(JSON.stringify)
-    .send({
-      type: PROBLEM_TYPE_PREFIX + problem.code,
-      title: problem.title,
-      status: problem.status,
-      detail: problem.detail ?? problem.title,
-      ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
-    });
+  return reply.code(problem.status).type('application/problem+json').serializer(JSON.stringify).send(problemBody(problem));
 }
 
 function toAppError(error: FastifyError, request: FastifyRequest, constraintErrors: ConstraintErrors): AppError {

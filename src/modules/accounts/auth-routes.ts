@@ -57,7 +57,12 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         body: RegisterBody,
         response: {
           201: Type.Object({ user: UserSchema }),
-          409: { ...ProblemSchema, description: 'Email or username already registered' },
+          400: {
+            ...ProblemSchema,
+            description:
+              'Invalid request (`validation_failed`, `password_required`, `weak_password`, `unknown_hash_algorithm`, `invalid_password_hash`)',
+          },
+          409: { ...ProblemSchema, description: 'Email (`email_taken`) or username (`username_taken`) already registered' },
         },
       },
     },
@@ -80,6 +85,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         body: LoginBody,
         response: {
           200: Type.Union([SessionSchema, OtpRequiredSchema]),
+          401: { ...ProblemSchema, description: 'Missing or invalid X-API-KEY, or unknown user or wrong password (`invalid_credentials`)' },
         },
       },
     },
@@ -106,6 +112,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         operationId: 'verifyToken',
         tags: ['auth'],
         summary: 'Check an access token and get its user',
+        description: 'For apps that do not verify tokens themselves: a token that is expired, revoked or ended by logout is 401.',
         response: {
           200: Type.Object({ valid: Type.Literal(true), user: UserSchema, expires_at: Timestamp('When this access token expires') }),
         },
@@ -134,7 +141,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         ),
         response: {
           200: SessionSchema,
-          401: { ...ProblemSchema, description: 'Unknown, spent, expired or disabled refresh token' },
+          401: { ...ProblemSchema, description: 'Unknown, spent, expired or disabled refresh token (`invalid_refresh_token`)' },
         },
       },
     },
@@ -195,7 +202,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions, lockout }:
         ),
         response: {
           200: MessageSchema,
-          403: { ...ProblemSchema, description: 'old_password is wrong' },
+          403: { ...ProblemSchema, description: 'old_password is wrong (`wrong_password`)' },
         },
       },
     },

@@ -12,6 +12,7 @@ export async function systemRoutes(app: TypedApp, { database }: { database: Data
         operationId: 'health',
         tags: ['system'],
         summary: 'Liveness and readiness: answers 200 when the database answers',
+        description: 'Needs no credentials. Answers with the database engine in use, or a problem when the database does not answer.',
         response: {
           200: Type.Object(
             { status: Type.Literal('ok'), database: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]) },
