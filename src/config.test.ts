@@ -56,8 +56,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
-  it('reads SENTINEL_PUBLIC_URL without its trailing slash, with http://127.0.0.1:3000 by default', () => {
+  it('reads SENTINEL_PUBLIC_URL without its trailing slash; unset, it is where this process listens', () => {
     expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ PORT: '8080', HOST: '0.0.0.0' }).publicUrl).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ PORT: '8080', HOST: '::1' }).publicUrl).toBe('http://[::1]:8080');
     expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://id.example.com/sentinel/' }).publicUrl).toBe('https://id.example.com/sentinel');
     expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://ID.example.com' }).publicUrl).toBe('https://id.example.com');
   });

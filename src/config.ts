@@ -122,8 +122,14 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: integer(env, 'SENTINEL_LOGIN_MAX_FAILURES', 10, 0, 1_000_000),
     loginLockoutSeconds: duration(env, 'SENTINEL_LOGIN_LOCKOUT_WINDOW', 15 * 60),
     redisUrl,
-    publicUrl: publicUrl(read('SENTINEL_PUBLIC_URL') ?? 'http://127.0.0.1:3000'),
+    publicUrl: publicUrl(read('SENTINEL_PUBLIC_URL') ?? localUrl(read('HOST') ?? '127.0.0.1', integer(env, 'PORT', 3000, 0, 65_535))),
   };
+}
+
+/** Where this process listens, as a client on this machine would call it: http://127.0.0.1:3000 by default. */
+function localUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** An absolute http(s) URL, with no credentials, query or fragment; a trailing slash is dropped. */

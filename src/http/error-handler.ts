@@ -57,7 +57,8 @@ function toAppError(error: FastifyError, request: FastifyRequest, constraintErro
   return HttpErrors.internal();
 }
 
-function formatBytes(bytes: number | undefined): string {
+/** A byte count as people write it: `1 MiB`, `256 KiB`. */
+export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return 'its configured size';
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;

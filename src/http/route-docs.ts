@@ -1,6 +1,7 @@
 import type { FastifySchema, RouteOptions } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { challengeFor, type AuthMode } from './auth.js';
+import { formatBytes } from './error-handler.js';
 import { AppError, declaredError, HttpErrors, problemBody, type ErrorFactory } from './errors.js';
 import { PROBLEM_SCHEMA_ID, ResponseHeaders } from './schemas.js';
 
@@ -17,6 +18,8 @@ interface RouteFacts {
   mode: AuthMode;
   schema: FastifySchema;
   mergePatch: boolean;
+  /** Set on routes with a limit of their own (bulk); others have SENTINEL_BODY_LIMIT, 1 MiB by default. */
+  bodyLimit: number | undefined;
 }
 
 type ResponseDeclaration = { description?: string; content?: unknown };
@@ -33,7 +36,7 @@ export function documentRoute(route: RouteOptions): void {
   if (mode === undefined || route.schema?.hide) return;
   const schema = (route.schema ??= {});
   schema.security = SECURITY[mode];
-  const facts: RouteFacts = { mode, schema, mergePatch: route.config?.bodyType === 'merge-patch' };
+  const facts: RouteFacts = { mode, schema, mergePatch: route.config?.bodyType === 'merge-patch', bodyLimit: route.bodyLimit };
   const defaults = defaultErrors(facts, Boolean(route.config?.rateLimit));
   // Routes share response maps (a feature's write responses): complete a copy, never the shared one.
   const response = { ...(schema.response as Record<string, ResponseDeclaration> | undefined) };
@@ -47,7 +50,7 @@ export function documentRoute(route: RouteOptions): void {
   schema.response = response;
 }
 
-function defaultErrors({ mode, schema }: RouteFacts, rateLimited: boolean): Record<number, string> {
+function defaultErrors({ mode, schema, mergePatch }: RouteFacts, rateLimited: boolean): Record<number, string> {
   const errors: Record<number, string> = {
     500: 'Unexpected server error',
     503: 'The database is not answering (see Retry-After)',
@@ -55,7 +58,7 @@ function defaultErrors({ mode, schema }: RouteFacts, rateLimited: boolean): Reco
   if (schema.body || schema.querystring || schema.params) errors[400] = 'Invalid request (details in errors[])';
   if (schema.body) {
     errors[413] = 'Body too large';
-    errors[415] = 'Body is not JSON';
+    errors[415] = mergePatch ? 'Body is not sent as application/merge-patch+json' : 'Body is not JSON';
   }
   if (mode !== 'none') errors[401] = mode === 'apiKey' ? 'Missing or invalid X-API-KEY' : 'Missing, invalid, expired or revoked token';
   if (mode === 'operator') errors[403] = 'The caller is not an operator';
@@ -126,7 +129,9 @@ function typicalProblems(status: number, facts: RouteFacts): AppError[] {
     case 412:
       return [HttpErrors.preconditionFailed('The profile is at version 4, not "3": read it again, then retry')];
     case 413:
-      return [HttpErrors.payloadTooLarge("The body is larger than this endpoint's limit of 1 MiB")];
+      return [
+        HttpErrors.payloadTooLarge(`The body is larger than this endpoint's limit of ${formatBytes(facts.bodyLimit ?? 1024 * 1024)}`),
+      ];
     case 415:
       return [HttpErrors.unsupportedMediaType(`Send the body as application/${facts.mergePatch ? 'merge-patch+json' : 'json'}`)];
     case 422:
