@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { documentRoute } from './route-docs.js';
+import { documentRoute, withErrorAnswers } from './route-docs.js';
 import { PROBLEM_SCHEMA_ID, ProblemSchema } from './schemas.js';
 
 const DESCRIPTION = `One user base shared by many apps; each app keeps its own JSON profiles per user.
@@ -37,6 +37,7 @@ export async function installOpenApi(app: FastifyInstance, { version, publicUrl 
   app.addSchema({ ...ProblemSchema, $id: PROBLEM_SCHEMA_ID });
   app.addHook('onRoute', documentRoute);
   await app.register(swagger, {
+    transform: withErrorAnswers,
     // Shared schemas keep their $id as their name under components.schemas (`Problem`, not `def-0`).
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {

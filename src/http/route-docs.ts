@@ -22,32 +22,46 @@ interface RouteFacts {
   bodyLimit: number | undefined;
 }
 
-type ResponseDeclaration = { description?: string; content?: unknown };
+type ResponseDeclaration = { description?: string };
+
+/** Each route's error answers, as documented; kept out of the schema Fastify compiles. */
+const errorAnswers = new WeakMap<FastifySchema, Record<string, unknown>>();
 
 /**
  * Completes a route's API documentation from what the route declares: its security
  * requirement, the error answers every route of its kind can give, and every error answer
  * as the shared `Problem` schema under application/problem+json, with real examples and
- * the headers sent with it. Runs in onRoute, before Fastify compiles the response schemas;
- * errors are still sent by sendProblem with its own serializer.
+ * the headers sent with it. Runs in onRoute. The error answers move out of the route's
+ * response schemas into `errorAnswers`, which the document adds back (withErrorAnswers):
+ * sendProblem serializes every error itself, so compiling a serializer for each would only
+ * slow the start.
  */
 export function documentRoute(route: RouteOptions): void {
   const mode = route.config?.auth;
-  if (mode === undefined || route.schema?.hide) return;
+  // Fastify registers a HEAD route sharing a GET's schema: document it once.
+  if (mode === undefined || route.schema?.hide || (route.schema && errorAnswers.has(route.schema))) return;
   const schema = (route.schema ??= {});
   schema.security = SECURITY[mode];
   const facts: RouteFacts = { mode, schema, mergePatch: route.config?.bodyType === 'merge-patch', bodyLimit: route.bodyLimit };
   const defaults = defaultErrors(facts, Boolean(route.config?.rateLimit));
-  // Routes share response maps (a feature's write responses): complete a copy, never the shared one.
-  const response = { ...(schema.response as Record<string, ResponseDeclaration> | undefined) };
-  for (const [status, description] of Object.entries(defaults)) response[status] ??= { description };
-  for (const [status, declared] of Object.entries(response)) {
+  // Routes share response maps (a feature's write responses): build new ones, never change the shared one.
+  const declared = { ...(schema.response as Record<string, ResponseDeclaration> | undefined) };
+  for (const [status, description] of Object.entries(defaults)) declared[status] ??= { description };
+  const successes: Record<string, unknown> = {};
+  const errors: Record<string, unknown> = {};
+  for (const [status, answer] of Object.entries(declared)) {
     const code = Number(status);
-    if (code < 400) response[status] = { ...declared, description: declared.description ?? STATUS_CODES[code] };
-    // Fastify registers a HEAD route sharing this schema: convert once.
-    else if (!declared.content) response[status] = problemResponse(code, declared.description ?? '', code in defaults, facts);
+    if (code < 400) successes[status] = { ...answer, description: answer.description ?? STATUS_CODES[code] };
+    else errors[status] = problemResponse(code, answer.description ?? '', code in defaults, facts);
   }
-  schema.response = response;
+  schema.response = successes;
+  errorAnswers.set(schema, errors);
+}
+
+/** @fastify/swagger's transform: the route's schema with its error answers back in. */
+export function withErrorAnswers({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+  const errors = schema && errorAnswers.get(schema);
+  return { schema: errors ? { ...schema, response: { ...(schema.response as object), ...errors } } : schema, url };
 }
 
 function defaultErrors({ mode, schema, mergePatch }: RouteFacts, rateLimited: boolean): Record<number, string> {
