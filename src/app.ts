@@ -6,6 +6,7 @@ import { installAuth } from './http/auth.js';
 import { installJsonParsers } from './http/content-types.js';
 import { handleClientError, installErrorHandler, sendProblem } from './http/error-handler.js';
 import { HttpErrors } from './http/errors.js';
+import { installNotModified } from './http/not-modified.js';
 import { installOpenApi } from './http/openapi.js';
 import { installRateLimit, rateLimitStoreCheck } from './http/rate-limit.js';
 import type { TypedApp } from './http/types.js';
@@ -88,6 +89,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   installValidation(app);
   installJsonParsers(app);
   installErrorHandler(app, constraintErrors);
+  installNotModified(app);
   installAuth(app, {
     verifyAccessToken: (token) => tokens.verify(token),
     verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps),
@@ -95,7 +97,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await installRateLimit(app, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl });
   if (config.redisUrl) readiness.add('rate_limit_store', rateLimitStoreCheck(app));
   await installCors(app, services.appsAndProfiles.allowedOrigins);
-  await installOpenApi(app, VERSION);
+  await installOpenApi(app, { version: VERSION, publicUrl: config.publicUrl });
 
   await app.register(systemRoutes, { database, readiness });
   await app.register(authRoutes, { accounts, sessions });

@@ -49,6 +49,11 @@ describe('loadConfig', () => {
     [{ SENTINEL_LOG_LEVEL: 'verbose' }, /SENTINEL_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "verbose"/],
     [{ SENTINEL_REQUEST_TIMEOUT: '30s', SENTINEL_HEADERS_TIMEOUT: '1m' }, /SENTINEL_HEADERS_TIMEOUT must not be longer/],
     [{ SENTINEL_DB_CONNECT_TIMEOUT: '0' }, /SENTINEL_DB_CONNECT_TIMEOUT must be at least 1 second/],
+    [{ SENTINEL_PUBLIC_URL: 'id.example.com' }, /SENTINEL_PUBLIC_URL must be an absolute/],
+    [{ SENTINEL_PUBLIC_URL: 'ftp://id.example.com' }, /SENTINEL_PUBLIC_URL must start with http/],
+    [{ SENTINEL_PUBLIC_URL: 'https://id.example.com/?tenant=1' }, /SENTINEL_PUBLIC_URL must not hold/],
+    [{ SENTINEL_PUBLIC_URL: 'https://id.example.com/#top' }, /SENTINEL_PUBLIC_URL must not hold/],
+    [{ SENTINEL_PUBLIC_URL: 'https://user:pass@id.example.com' }, /SENTINEL_PUBLIC_URL must not hold/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -69,6 +74,14 @@ describe('loadConfig', () => {
       shutdownGraceSeconds: 0,
       logLevel: 'warn',
     });
+  });
+
+  it('reads SENTINEL_PUBLIC_URL without its trailing slash; unset, it is where this process listens', () => {
+    expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ PORT: '8080', HOST: '0.0.0.0' }).publicUrl).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ PORT: '8080', HOST: '::1' }).publicUrl).toBe('http://[::1]:8080');
+    expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://id.example.com/sentinel/' }).publicUrl).toBe('https://id.example.com/sentinel');
+    expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://ID.example.com' }).publicUrl).toBe('https://id.example.com');
   });
 
   it('accepts a JWT secret of exactly 32 bytes', () => {

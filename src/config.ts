@@ -49,6 +49,8 @@ export interface Config {
   importBcryptMaxCost: number;
   /** Checks of imported hashes that run on libuv's thread pool (bcrypt), kept from taking the threads argon2id needs. */
   importedHashChecks: ImportedHashCheckLimits;
+  /** Where clients reach this instance (no trailing slash): the API document's server, and the start of links in mails. */
+  publicUrl: string;
 }
 
 export interface ImportedHashCheckLimits {
@@ -169,6 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxWaiting: 64,
       waitTimeoutMs: 5000,
     },
+    publicUrl: publicUrl(read('SENTINEL_PUBLIC_URL') ?? localUrl(read('HOST') ?? '127.0.0.1', integer(env, 'PORT', 3000, 0, 65_535))),
   };
 }
 
@@ -177,6 +180,29 @@ function libuvPoolSize(raw: string | undefined): number {
   if (raw === undefined) return 4;
   const size = Number.parseInt(raw.trim(), 10);
   return Math.min(1024, Number.isNaN(size) || size < 1 ? 1 : size);
+}
+
+/** Where this process listens, as a client on this machine would call it: http://127.0.0.1:3000 by default. */
+function localUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/** An absolute http(s) URL, with no credentials, query or fragment; a trailing slash is dropped. */
+function publicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`SENTINEL_PUBLIC_URL must be an absolute http:// or https:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`SENTINEL_PUBLIC_URL must start with http:// or https://, got "${raw}"`);
+  }
+  if (url.username || url.password || url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+    throw new ConfigError(`SENTINEL_PUBLIC_URL must not hold credentials, a query or a fragment, got "${raw}"`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

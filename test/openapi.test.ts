@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { declaredError } from '../src/http/errors.js';
+import { ProblemSchema } from '../src/http/schemas.js';
+import { compileBodyValidator } from '../src/http/validation.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
@@ -70,6 +73,115 @@ describe('GET /openapi.json', () => {
       if (operation.security.length > 0) expect(operation.responses['401'], `${method} ${path}`).toBeDefined();
       if (path.startsWith('/operator/')) expect(operation.responses['403'], `${method} ${path}`).toBeDefined();
     }
+  });
+});
+
+const PROBLEM = 'application/problem+json';
+
+function responses(): [string, number, any, any][] {
+  return operations().flatMap(([path, method, operation]) =>
+    Object.entries(operation.responses).map(
+      ([status, response]) =>
+        [`${method.toUpperCase()} ${path} ${status}`, Number(status), response, operation] as [string, number, any, any],
+    ),
+  );
+}
+
+function operation(id: string): any {
+  const found = operations().find(([, , op]) => op.operationId === id);
+  if (!found) throw new Error(`no operation ${id}`);
+  return found[2];
+}
+
+describe('GET /openapi.json error answers', () => {
+  const isProblem = compileBodyValidator(ProblemSchema);
+
+  it('declare every error as the one shared Problem schema under application/problem+json', () => {
+    expect(doc.components.schemas.Problem).toMatchObject({ type: 'object', required: ['type', 'title', 'status', 'detail'] });
+    for (const [where, status, response] of responses().filter(([, status]) => status >= 400)) {
+      expect(Object.keys(response.content ?? {}), where).toEqual([PROBLEM]);
+      expect(response.content[PROBLEM].schema, where).toEqual({ $ref: '#/components/schemas/Problem' });
+      expect(response.description, where).toBeTruthy();
+      expect(status, where).toBeLessThan(600);
+    }
+  });
+
+  it('give each error status its own real examples: a declared code of that status, shaped as a Problem', () => {
+    for (const [where, status, response] of responses().filter(([, status]) => status >= 400)) {
+      const examples = Object.entries(response.content[PROBLEM].examples ?? {}) as [string, any][];
+      expect(examples.length, where).toBeGreaterThan(0);
+      for (const [code, example] of examples) {
+        expect(isProblem(example.value), `${where} ${code}`).toEqual([]);
+        expect(example.value.status, `${where} ${code}`).toBe(status);
+        expect(example.value.type, `${where} ${code}`).toBe(`urn:sentinel:problem:${code}`);
+        expect(declaredError(code)?.status, `${where} ${code} is not a code the server declares with this status`).toBe(status);
+      }
+    }
+    // The codes a route names are its examples (the docs once showed one 400 sample everywhere).
+    expect(Object.keys(operation('getOwnProfile').responses['404'].content[PROBLEM].examples)).toEqual(['profile_not_found']);
+    expect(Object.keys(operation('login').responses['401'].content[PROBLEM].examples)).toEqual(['invalid_api_key', 'invalid_credentials']);
+    expect(Object.keys(operation('verifyToken').responses['401'].content[PROBLEM].examples)).toEqual(['invalid_token', 'unauthorized']);
+  });
+
+  it('copy Problem nowhere: no inline problem schema is left in the paths', () => {
+    const inline: string[] = [];
+    JSON.stringify(doc.paths, (key, value) => {
+      if (value && typeof value === 'object' && value.properties?.type && value.properties?.title && value.properties?.detail)
+        inline.push(key);
+      return value;
+    });
+    expect(inline).toEqual([]);
+  });
+
+  it('document WWW-Authenticate on 401, Retry-After on 429 and 503, and ETag on 412', () => {
+    for (const [where, status, response, op] of responses()) {
+      if (status === 401 && op.security.length > 0) expect(response.headers?.['WWW-Authenticate'], where).toBeDefined();
+      if (status === 429 || status === 503) expect(response.headers?.['Retry-After'], where).toBeDefined();
+      if (status === 412) expect(response.headers?.ETag, where).toBeDefined();
+    }
+    expect(operation('login').responses['401'].headers['WWW-Authenticate'].schema.examples).toEqual(['ApiKey header="X-API-KEY"']);
+  });
+});
+
+describe('GET /openapi.json success answers and inputs', () => {
+  it('document ETag, Location and Content-Disposition where they are sent', () => {
+    const headersOf = (id: string, status: string) => Object.keys(operation(id).responses[status].headers ?? {});
+    for (const id of ['getOwnProfile', 'getUserProfile']) {
+      expect(headersOf(id, '200'), id).toEqual(['ETag']);
+      expect(headersOf(id, '304'), id).toEqual(['ETag']);
+    }
+    for (const id of ['replaceOwnProfile', 'patchOwnProfile', 'replaceUserProfile', 'patchUserProfile'])
+      expect(headersOf(id, '200'), id).toEqual(['ETag']);
+    for (const id of ['createOwnProfile', 'createUserProfile']) expect(headersOf(id, '201'), id).toEqual(['ETag', 'Location']);
+    for (const id of ['registerApp', 'operatorRegisterUser']) expect(headersOf(id, '201'), id).toEqual(['Location']);
+    expect(headersOf('exportOwnData', '200')).toEqual(['Content-Disposition']);
+  });
+
+  it('names this instance as the server (SENTINEL_PUBLIC_URL, http://127.0.0.1:3000 by default)', () => {
+    expect(t.config.publicUrl).toBe('http://127.0.0.1:3000');
+    expect(doc.servers).toEqual([{ url: 'http://127.0.0.1:3000', description: expect.any(String) }]);
+  });
+
+  it('gives the merge patch a schema open to any keys, so generated clients can send one', () => {
+    for (const id of ['patchOwnProfile', 'patchUserProfile']) {
+      const schema = operation(id).requestBody.content['application/merge-patch+json'].schema;
+      expect(schema, id).toMatchObject({ type: 'object', additionalProperties: true });
+    }
+  });
+
+  it('states the password rules in the schemas', () => {
+    const register = operation('register').requestBody;
+    expect(register.description).toMatch(/`password`.*`password_hash` with `hash_algorithm`/);
+    const fields = register.content['application/json'].schema.properties;
+    expect(fields.password.description).toMatch(/8 to 256 characters/);
+    expect(fields.password_hash.description).toMatch(/hash_algorithm/);
+    const reset = operation('resetPassword').requestBody.content['application/json'].schema.properties;
+    expect(reset.new_password).toMatchObject({ minLength: 8, maxLength: 256 });
+    expect(reset.old_password).toMatchObject({ minLength: 1, maxLength: 256, description: expect.any(String) });
+  });
+
+  it('describes every operation', () => {
+    for (const [path, method, op] of operations()) expect(op.description, `${method} ${path}`).toBeTruthy();
   });
 });
 

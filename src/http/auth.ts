@@ -1,8 +1,6 @@
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler, RouteOptions } from 'fastify';
-import type { TSchema } from 'typebox';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { BodyType } from './content-types.js';
 import { AppError, HttpErrors } from './errors.js';
-import { ProblemSchema } from './schemas.js';
 
 /**
  * How a route authenticates. Every documented route declares one in `config.auth`; the
@@ -46,13 +44,6 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-const SECURITY: Record<AuthMode, Record<string, string[]>[]> = {
-  none: [],
-  apiKey: [{ apiKey: [] }],
-  user: [{ bearer: [] }],
-  operator: [{ bearer: [] }],
-};
-
 export function installAuth(app: FastifyInstance, authenticators: Authenticators): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('apiClient', undefined);
@@ -83,41 +74,51 @@ export function installAuth(app: FastifyInstance, authenticators: Authenticators
     }
     const guard = guards[mode];
     if (guard) route.onRequest = [guard, ...toArray(route.onRequest)];
-    documentRoute(route, mode);
   });
 }
 
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!match) {
-    throw new AppError('unauthorized', 401, 'Authentication required', 'Send Authorization: Bearer <access token>', undefined, {
-      'WWW-Authenticate': 'Bearer',
-    });
-  }
+  if (!match) throw HttpErrors.unauthorized('Send Authorization: Bearer <access token>');
   return match[1]!;
+}
+
+/** The challenge of X-API-KEY routes: no HTTP scheme is registered for API keys, so it names the header. */
+export const API_KEY_CHALLENGE = 'ApiKey header="X-API-KEY"';
+
+/**
+ * The WWW-Authenticate challenge for a 401 on a route of this kind (RFC 9110 15.5.2). Bearer
+ * routes follow RFC 6750 3.1: bare `Bearer` when no token was sent, `invalid_token` with the
+ * reason otherwise. X-API-KEY routes challenge only when the key is what failed: a wrong
+ * password or OTP code on /auth/login or /auth/verify-otp is about the body, not the request's
+ * credentials, and gets no challenge (as an OAuth token endpoint's errors get none).
+ */
+export function challengeFor(mode: AuthMode | undefined, problem: Pick<AppError, 'code' | 'title' | 'detail'>): string | undefined {
+  if (mode === 'user' || mode === 'operator') {
+    if (problem.code === HttpErrors.unauthorized.code) return 'Bearer';
+    return `Bearer error="invalid_token", error_description="${quotable(problem.detail ?? problem.title)}"`;
+  }
+  if (mode === 'apiKey' && problem.code === HttpErrors.invalidApiKey.code) return API_KEY_CHALLENGE;
+  return undefined;
+}
+
+/** Adds the route's challenge to a 401 that has none, whichever code raised it. */
+export function withChallenge(request: FastifyRequest, problem: AppError): AppError {
+  if (problem.status !== 401) return problem;
+  if (Object.keys(problem.headers ?? {}).some((name) => name.toLowerCase() === 'www-authenticate')) return problem;
+  const challenge = challengeFor(request.routeOptions.config?.auth, problem);
+  if (!challenge) return problem;
+  const headers = { ...problem.headers, 'WWW-Authenticate': challenge };
+  return new AppError(problem.code, problem.status, problem.title, problem.detail, problem.errors, headers);
+}
+
+/** RFC 6750's error_description allows printable ASCII but `"` and `\`. */
+function quotable(text: string): string {
+  return text.replace(/[^\x20-\x7e]|["\\]/g, "'");
 }
 
 function toArray<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
-}
-
-/** Adds the security requirement and the error answers every route of this kind can give. */
-function documentRoute(route: RouteOptions, mode: AuthMode): void {
-  const schema = (route.schema ??= {});
-  schema.security = SECURITY[mode];
-  const response = (schema.response ??= {}) as Record<string, TSchema>;
-  const errors: Record<string, string> = { 500: 'Unexpected server error' };
-  if (schema.body || schema.querystring || schema.params) errors[400] = 'Invalid request (details in errors[])';
-  if (schema.body) {
-    errors[413] = 'Body too large';
-    errors[415] = 'Body is not JSON';
-  }
-  if (mode !== 'none') errors[401] = mode === 'apiKey' ? 'Missing or invalid X-API-KEY' : 'Missing, invalid, expired or revoked token';
-  if (mode === 'operator') errors[403] = 'The caller is not an operator';
-  if (route.config?.rateLimit) errors[429] = 'Too many attempts from this address (see Retry-After)';
-  for (const [status, description] of Object.entries(errors)) {
-    response[status] ??= { ...ProblemSchema, description };
-  }
 }

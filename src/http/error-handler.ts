@@ -2,7 +2,8 @@ import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, Fast
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { databaseErrorOf, isDatabaseUnavailable, unavailableReason, UNIQUE_VIOLATION } from '../db/errors.js';
-import { AppError, HttpErrors, PROBLEM_TYPE_PREFIX } from './errors.js';
+import { withChallenge } from './auth.js';
+import { AppError, HttpErrors, problemBody } from './errors.js';
 
 /** A unique index or constraint name, and the error a violation of it means to the client. */
 export type ConstraintErrors = Record<string, () => AppError>;
@@ -14,7 +15,7 @@ export type ConstraintErrors = Record<string, () => AppError>;
  */
 export function installErrorHandler(app: FastifyInstance, constraintErrors: ConstraintErrors): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toAppError(error, request, constraintErrors);
+    const problem = withChallenge(request, toAppError(error, request, constraintErrors));
     if (problem.code === DATABASE_UNAVAILABLE) {
       request.log.warn({ reason: unavailableReason(error) }, 'database unavailable: answered 503');
     } else if (problem.status >= 500) {
@@ -31,18 +32,11 @@ export function installErrorHandler(app: FastifyInstance, constraintErrors: Cons
 /** Sends `problem`; `extensions` are extra members (RFC 9457 section 3.2), such as /readyz's checks. */
 export function sendProblem(reply: FastifyReply, problem: AppError, extensions: Record<string, unknown> = {}): FastifyReply {
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
-  return reply.code(problem.status).type('application/problem+json').serializer(JSON.stringify).send(problemBody(problem, extensions));
-}
-
-function problemBody(problem: AppError, extensions: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    type: PROBLEM_TYPE_PREFIX + problem.code,
-    title: problem.title,
-    status: problem.status,
-    detail: problem.detail ?? problem.title,
-    ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
-    ...extensions,
-  };
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .serializer(JSON.stringify)
+    .send({ ...problemBody(problem), ...extensions });
 }
 
 /**
@@ -124,7 +118,8 @@ export function databaseUnavailable(): AppError {
   );
 }
 
-function formatBytes(bytes: number | undefined): string {
+/** A byte count as people write it: `1 MiB`, `256 KiB`. */
+export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return 'its configured size';
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;

@@ -32,6 +32,32 @@ interface ErrorSpec {
 
 export type ErrorFactory = ((detail?: string, errors?: FieldError[]) => AppError) & { code: string; status: number };
 
+/** The body of every error answer (RFC 9457), as sent and as shown in the API document's examples. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export function problemBody(problem: AppError): ProblemBody {
+  return {
+    type: PROBLEM_TYPE_PREFIX + problem.code,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail ?? problem.title,
+    ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
+  };
+}
+
+const declaredErrors = new Map<string, ErrorFactory>();
+
+/** The factory that defineErrors made for `code`, so the API document can show a real example of it. */
+export function declaredError(code: string): ErrorFactory | undefined {
+  return declaredErrors.get(code);
+}
+
 /** Declares a feature's error codes once: `Errors.emailTaken('...')` builds the AppError. */
 export function defineErrors<T extends Record<string, ErrorSpec>>(specs: T): { [K in keyof T]: ErrorFactory } {
   const factories = {} as { [K in keyof T]: ErrorFactory };
@@ -42,6 +68,7 @@ export function defineErrors<T extends Record<string, ErrorSpec>>(specs: T): { [
     factory.code = code;
     factory.status = spec.status;
     factories[name] = factory;
+    declaredErrors.set(code, factory);
   }
   return factories;
 }

@@ -1,25 +1,54 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { documentRoute, withErrorAnswers } from './route-docs.js';
+import { PROBLEM_SCHEMA_ID, ProblemSchema } from './schemas.js';
 
 const DESCRIPTION = `One user base shared by many apps; each app keeps its own JSON profiles per user.
 
 **Authentication.** \`X-API-KEY\` (the bootstrap key or an app's key) on registration and login;
 \`Authorization: Bearer <access token>\` everywhere else. Operator routes need a token whose user
-is an operator.
+is an operator. A 401 carries \`WWW-Authenticate\`: \`Bearer\` when no token was sent,
+\`Bearer error="invalid_token", error_description="..."\` for a bad, expired or revoked one (RFC 6750), and
+\`ApiKey header="X-API-KEY"\` when the API key is missing or wrong. A wrong password or code in a body
+(\`invalid_credentials\`, \`invalid_otp_code\`) is a 401 without a challenge: the request's credentials were fine.
 
-**Errors** are RFC 9457 problem details (\`application/problem+json\`): \`{type, title, status, detail, errors?}\`.
-\`type\` is \`urn:sentinel:problem:<code>\`, stable across versions; \`errors[]\` names each invalid field by
-JSON pointer (body) or \`querystring/<name>\`, \`params/<name>\`.
+**Errors** are RFC 9457 problem details (\`application/problem+json\`, schema \`Problem\`): \`{type, title, status, detail, errors?}\`.
+\`type\` is \`urn:sentinel:problem:<code>\`, stable across versions; each error answer below lists the codes it can carry
+as examples. \`errors[]\` names each invalid field by JSON pointer (body) or \`querystring/<name>\`, \`params/<name>\`.
+429 and 503 answers carry \`Retry-After\` (seconds).
+
+**Input.** Unknown body fields are refused (400); unknown query parameters (a cache-buster \`?_=1\`) are ignored.
 
 **Lists** take \`limit\` (default 50, at most 1000) and the opaque \`cursor\` from the previous page's \`next_cursor\`.`;
 
-/** The OpenAPI 3.1 document at /openapi.json, built from the route schemas, and Swagger UI at /docs. */
-export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
+export interface OpenApiOptions {
+  version: string;
+  /** Where clients reach this instance (SENTINEL_PUBLIC_URL): the document's server. */
+  publicUrl: string;
+}
+
+/**
+ * The OpenAPI 3.1 document at /openapi.json, built from the route schemas, and Swagger UI at
+ * /docs. Call before any route is declared: it completes each route's documentation as the
+ * route is added (route-docs.ts) and registers the shared `Problem` schema they reference.
+ */
+export async function installOpenApi(app: FastifyInstance, { version, publicUrl }: OpenApiOptions): Promise<void> {
+  app.addSchema({ ...ProblemSchema, $id: PROBLEM_SCHEMA_ID });
+  app.addHook('onRoute', documentRoute);
   await app.register(swagger, {
+    transform: withErrorAnswers,
+    // Shared schemas keep their $id as their name under components.schemas (`Problem`, not `def-0`).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Sentinel', version, description: DESCRIPTION },
+      info: {
+        title: 'Sentinel',
+        version,
+        description: DESCRIPTION,
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      servers: [{ url: publicUrl, description: 'This instance (SENTINEL_PUBLIC_URL)' }],
       tags: [
         { name: 'auth', description: 'Registration, login, tokens and sessions' },
         { name: 'user', description: "The caller's own account" },

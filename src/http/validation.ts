@@ -18,14 +18,20 @@ const shared: Options = {
 };
 
 /**
- * Two validators: JSON bodies are taken as typed (`"app_id": "5"` is an error), while
- * path and query strings are coerced to the declared number or boolean.
+ * Three validators: JSON bodies are taken as typed (`"app_id": "5"` is an error), while
+ * path and query strings are coerced to the declared number or boolean. A query parameter
+ * no route declares (a cache-buster `?_=1`, a tracking tag) is dropped rather than refused:
+ * proxies and browsers add them, and they cannot change what a GET means. Unknown body
+ * fields are still refused, since there they are usually a client's typo.
  */
 const bodyAjv = addFormats(new Ajv({ ...shared, coerceTypes: false }));
 const urlAjv = addFormats(new Ajv({ ...shared, coerceTypes: 'array' }));
+const queryAjv = addFormats(new Ajv({ ...shared, coerceTypes: 'array', removeAdditional: true }));
+
+const validators: Record<string, Ajv> = { body: bodyAjv, querystring: queryAjv };
 
 export function installValidation(app: FastifyInstance): void {
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema as FastifySchema & object));
+  app.setValidatorCompiler(({ schema, httpPart }) => (validators[httpPart ?? ''] ?? urlAjv).compile(schema as FastifySchema & object));
   app.setSchemaErrorFormatter((errors, dataVar) => {
     const fieldErrors = toFieldErrors(errors as ErrorObject[], dataVar);
     return HttpErrors.validationFailed(summarize(fieldErrors), fieldErrors);

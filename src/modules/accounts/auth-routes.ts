@@ -63,8 +63,13 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         body: RegisterBody,
         response: {
           201: Type.Object({ user: UserSchema }),
+          400: {
+            ...ProblemSchema,
+            description:
+              'Invalid request (`validation_failed`, `password_required`, `weak_password`, `unknown_hash_algorithm`, `invalid_password_hash`)',
+          },
           403: { ...ProblemSchema, description: '`password_hash` sent with an app key (`import_not_allowed`)' },
-          409: { ...ProblemSchema, description: 'Email or username already registered' },
+          409: { ...ProblemSchema, description: 'Email (`email_taken`) or username (`username_taken`) already registered' },
         },
       },
     },
@@ -89,6 +94,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         body: LoginBody,
         response: {
           200: Type.Union([SessionSchema, OtpRequiredSchema]),
+          401: { ...ProblemSchema, description: 'Missing or invalid X-API-KEY, or unknown user or wrong password (`invalid_credentials`)' },
           429: LockedOrRateLimited,
           503: {
             ...ProblemSchema,
@@ -112,6 +118,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         operationId: 'verifyToken',
         tags: ['auth'],
         summary: 'Check an access token and get its user',
+        description: 'For apps that do not verify tokens themselves: a token that is expired, revoked or ended by logout is 401.',
         response: {
           200: Type.Object({ valid: Type.Literal(true), user: UserSchema, expires_at: Timestamp('When this access token expires') }),
         },
@@ -140,7 +147,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         ),
         response: {
           200: SessionSchema,
-          401: { ...ProblemSchema, description: 'Unknown, spent, expired or disabled refresh token' },
+          401: { ...ProblemSchema, description: 'Unknown, spent, expired or disabled refresh token (`invalid_refresh_token`)' },
         },
       },
     },
@@ -202,7 +209,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         ),
         response: {
           200: MessageSchema,
-          403: { ...ProblemSchema, description: 'old_password is wrong' },
+          403: { ...ProblemSchema, description: 'old_password is wrong (`wrong_password`)' },
           429: LockedOrRateLimited,
         },
       },

@@ -24,7 +24,12 @@ export const NewPassword = Type.String({
   examples: ['correct horse battery staple'],
 });
 /** Passwords presented to log in: imported accounts may predate the 8-character rule. */
-export const PresentedPassword = Type.String({ minLength: 1, maxLength: 256, examples: ['correct horse battery staple'] });
+export const PresentedPassword = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  description: 'The current password: 1 to 256 characters (imported accounts may have one shorter than new passwords need)',
+  examples: ['correct horse battery staple'],
+});
 
 const userFields = {
   user_id: UserId,
@@ -69,8 +74,13 @@ export const UserInfoInput = Type.Object(
 export const RegisterBody = Type.Object(
   {
     user_info: UserInfoInput,
-    password: Type.Optional(Type.String({ maxLength: 256, description: 'Plaintext password (8 to 256 characters) for a new user' })),
-    password_hash: Type.Optional(Type.String({ maxLength: 1024, description: 'Imported hash, instead of password' })),
+    password: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description: 'Plaintext password for a new user: 8 to 256 characters (shorter is 400 `weak_password`). Leave out when importing.',
+      }),
+    ),
+    password_hash: Type.Optional(Type.String({ maxLength: 1024, description: 'Imported hash, instead of password; needs hash_algorithm' })),
     hash_algorithm: Type.Optional(
       Type.String({ maxLength: 32, description: 'bcrypt, sha256, md5, sha512, sha1, blake2b or md5-crypt (case-insensitive)' }),
     ),
@@ -79,6 +89,8 @@ export const RegisterBody = Type.Object(
   },
   {
     additionalProperties: false,
+    description:
+      'Send `password` for a new user, or `password_hash` with `hash_algorithm` (plus `salt` and `salt_position` for a salted digest) to import one; never both. Empty strings count as absent. Neither, both, or a hash without its algorithm is 400 `password_required`.',
     examples: [
       {
         user_info: { username: 'johneDoe', email: 'johndo@example.com', first_name: 'John', last_name: 'Doe' },

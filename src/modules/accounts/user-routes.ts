@@ -19,7 +19,7 @@ export async function userRoutes(app: TypedApp, { accounts }: { accounts: Accoun
         body: UserInfoUpdateBody,
         response: {
           200: Type.Object({ user: UserSchema }),
-          409: { ...ProblemSchema, description: 'Email or username already used by another account' },
+          409: { ...ProblemSchema, description: 'Email (`email_taken`) or username (`username_taken`) already used by another account' },
         },
       },
     },
@@ -36,7 +36,7 @@ export async function userRoutes(app: TypedApp, { accounts }: { accounts: Accoun
         summary: 'Delete your account',
         description:
           'Soft delete: the account stops working at once and every session ends. Operators can restore it until it is purged. The last operator cannot delete their account (409).',
-        response: { 200: MessageSchema, 409: { ...ProblemSchema, description: 'You are the last operator' } },
+        response: { 200: MessageSchema, 409: { ...ProblemSchema, description: 'You are the last operator (`last_operator`)' } },
       },
     },
     async (request) => {

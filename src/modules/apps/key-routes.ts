@@ -67,7 +67,7 @@ export async function appKeyRoutes(app: TypedApp, { appService }: { appService: 
         ),
         response: {
           204: Type.Null({ description: 'Revoked' }),
-          404: { ...ProblemSchema, description: 'No such app, or no such key in it' },
+          404: { ...ProblemSchema, description: 'No such app (`app_not_found`), or no such key in it (`api_key_not_found`)' },
         },
       },
     },

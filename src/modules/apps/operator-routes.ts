@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
 import { contextOf } from '../../http/request-context.js';
-import { ProblemSchema } from '../../http/schemas.js';
+import { ProblemSchema, withHeaders } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import type { AppService, OperatorAction } from './app-service.js';
 import {
@@ -25,7 +25,7 @@ export function operatorAction(request: FastifyRequest): OperatorAction {
   return { actorUserId: principalOf(request).userId, context: contextOf(request) };
 }
 
-const nameTaken = { ...ProblemSchema, description: 'Another app already has this name (compared regardless of case)' };
+const nameTaken = { ...ProblemSchema, description: 'Another app already has this name, compared regardless of case (`app_name_taken`)' };
 
 /** Operator administration of apps: registration, changes, deletion and the profile schema. */
 export async function appOperatorRoutes(app: TypedApp, { appService }: { appService: AppService }): Promise<void> {
@@ -41,13 +41,14 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
           'The API key is in this answer only: Sentinel keeps its SHA-256. Send it as X-API-KEY on /auth/register and /auth/login; sessions started with it record the app. More keys: POST /operator/app/{appid}/keys.',
         body: RegisterAppBody,
         response: {
-          201: Type.Object({ app: AppSchema, api_key: ApiKeySecret, key: ApiKeySchema }),
+          201: withHeaders(Type.Object({ app: AppSchema, api_key: ApiKeySecret, key: ApiKeySchema }), 'Location'),
           409: nameTaken,
         },
       },
     },
     async (request, reply) => {
       const { app: row, key, apiKey } = await appService.register(request.body, operatorAction(request));
+      reply.header('Location', `/operator/app/${row.id}`);
       return reply.code(201).send({ app: toApp(row), api_key: apiKey, key: toApiKey(key) });
     },
   );
@@ -60,6 +61,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         operationId: 'getApp',
         tags: ['apps', 'operator'],
         summary: 'Get an app with its profile schema',
+        description: 'The app as operators see it: its domains and its profile_data JSON Schema (null when it has none).',
         params: AppParams,
         response: { 200: Type.Object({ app: OperatorAppSchema }), 404: AppNotFound },
       },
@@ -98,7 +100,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         response: {
           204: Type.Null({ description: 'Deleted' }),
           404: AppNotFound,
-          409: { ...ProblemSchema, description: 'The app still has profiles' },
+          409: { ...ProblemSchema, description: 'The app still has profiles (`app_has_profiles`)' },
         },
       },
     },
@@ -116,6 +118,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         operationId: 'getProfileSchema',
         tags: ['apps', 'profiles', 'operator'],
         summary: "Get the JSON Schema of an app's profile_data",
+        description: 'null when the app has none, in which case any JSON value is accepted.',
         params: AppParams,
         response: { 200: Type.Object({ app_id: Type.Integer(), schema: Type.Union([ProfileDataSchema, Type.Null()]) }), 404: AppNotFound },
       },
@@ -141,7 +144,10 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         response: {
           200: Type.Object({ app_id: Type.Integer(), schema: ProfileDataSchema }),
           404: AppNotFound,
-          422: { ...ProblemSchema, description: 'The schema is not valid draft 2020-12 JSON Schema (errors[] says where)' },
+          422: {
+            ...ProblemSchema,
+            description: 'The schema is not valid draft 2020-12 JSON Schema; errors[] says where (`invalid_profile_schema`)',
+          },
         },
       },
     },

@@ -14,6 +14,7 @@ export async function appRoutes(app: TypedApp, { apps }: { apps: AppsRepository 
         operationId: 'listApps',
         tags: ['apps'],
         summary: 'List registered apps (public)',
+        description: 'Needs no credentials, as in the original: names, descriptions and domains only, never keys. Oldest first.',
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: Type.Object({ apps: Type.Array(AppSchema), next_cursor: NextCursor }) },
       },

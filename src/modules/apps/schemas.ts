@@ -143,4 +143,4 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
 }
 
 /** The 404 of every route under /operator/app/:appid. */
-export const AppNotFound = { ...ProblemSchema, description: 'No app with this id' };
+export const AppNotFound = { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' };

@@ -12,7 +12,7 @@ export interface AdminRoutesDeps {
   erasure: ErasureService;
 }
 
-const notFound = { ...ProblemSchema, description: 'No user has this id' };
+const notFound = { ...ProblemSchema, description: 'No user has this id (`user_not_found`)' };
 
 /** Beyond the original: search, restore and purge. */
 export async function operatorAdminRoutes(app: TypedApp, { userAdmin, erasure }: AdminRoutesDeps): Promise<void> {
@@ -45,6 +45,7 @@ export async function operatorAdminRoutes(app: TypedApp, { userAdmin, erasure }:
         operationId: 'operatorGetUserById',
         tags: ['operator'],
         summary: 'Get one user by id (soft-deleted ones too)',
+        description: 'deleted_at tells whether and when the user was soft-deleted.',
         params: UserIdParams,
         response: { 200: OperatorUserBody, 404: notFound },
       },
@@ -66,7 +67,7 @@ export async function operatorAdminRoutes(app: TypedApp, { userAdmin, erasure }:
         response: {
           200: OperatorUserBody,
           404: notFound,
-          409: { ...ProblemSchema, description: 'The user is not deleted' },
+          409: { ...ProblemSchema, description: 'The user is not deleted (`user_not_deleted`)' },
         },
       },
     },
@@ -87,7 +88,7 @@ export async function operatorAdminRoutes(app: TypedApp, { userAdmin, erasure }:
         response: {
           200: PurgedBody,
           404: notFound,
-          409: { ...ProblemSchema, description: 'The user is not deleted: soft-delete them first' },
+          409: { ...ProblemSchema, description: 'The user is not deleted: soft-delete them first (`user_not_deleted`)' },
         },
       },
     },

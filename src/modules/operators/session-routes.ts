@@ -18,7 +18,7 @@ export async function operatorSessionRoutes(app: TypedApp, { sessionAdmin }: { s
         description: 'Ended sessions are listed too unless `active=true`. Tokens and their hashes are never shown.',
         params: UserIdParams,
         querystring: SessionListQuery,
-        response: { 200: SessionListBody, 404: { ...ProblemSchema, description: 'No user has this id' } },
+        response: { 200: SessionListBody, 404: { ...ProblemSchema, description: 'No user has this id (`user_not_found`)' } },
       },
     },
     async (request) => {
@@ -38,7 +38,7 @@ export async function operatorSessionRoutes(app: TypedApp, { sessionAdmin }: { s
         summary: "End all of a user's sessions",
         description: 'Their access and refresh tokens stop working at once, in every server process.',
         params: UserIdParams,
-        response: { 200: RevokedBody, 404: { ...ProblemSchema, description: 'No user has this id' } },
+        response: { 200: RevokedBody, 404: { ...ProblemSchema, description: 'No user has this id (`user_not_found`)' } },
       },
     },
     async (request) => {
@@ -57,7 +57,10 @@ export async function operatorSessionRoutes(app: TypedApp, { sessionAdmin }: { s
         summary: 'End one session of a user',
         description: 'Answers `revoked_sessions: 0` if the session had already ended.',
         params: SessionParams,
-        response: { 200: RevokedBody, 404: { ...ProblemSchema, description: 'No such user, or no such session of this user' } },
+        response: {
+          200: RevokedBody,
+          404: { ...ProblemSchema, description: 'No such user (`user_not_found`), or no such session of this user (`session_not_found`)' },
+        },
       },
     },
     async (request) => {

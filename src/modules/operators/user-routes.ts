@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
 import { contextOf } from '../../http/request-context.js';
-import { PageQuery, ProblemSchema } from '../../http/schemas.js';
+import { PageQuery, ProblemSchema, withHeaders } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { Email, toUser } from '../accounts/schemas.js';
 import {
@@ -16,8 +16,8 @@ import {
 } from './schemas.js';
 import type { UserAdminService } from './user-admin-service.js';
 
-const notFound = { ...ProblemSchema, description: 'No user matches' };
-const deleted = { ...ProblemSchema, description: 'The user is soft-deleted (restore them first)' };
+const notFound = { ...ProblemSchema, description: 'No user matches (`user_not_found`)' };
+const deleted = { ...ProblemSchema, description: 'The user is soft-deleted: restore them first (`user_deleted`)' };
 
 /** The original Sentinel's operator routes for users, at their original paths. */
 export async function operatorUserRoutes(app: TypedApp, { userAdmin }: { userAdmin: UserAdminService }): Promise<void> {
@@ -32,14 +32,21 @@ export async function operatorUserRoutes(app: TypedApp, { userAdmin }: { userAdm
         description: 'The body of POST /auth/register, plus `"operator": true` to create an operator. Recorded as `operator.user_created`.',
         body: OperatorRegisterBody,
         response: {
-          201: OperatorUserBody,
-          409: { ...ProblemSchema, description: 'Email or username already registered (soft-deleted accounts keep theirs until purged)' },
+          201: withHeaders(OperatorUserBody, 'Location'),
+          409: {
+            ...ProblemSchema,
+            description:
+              'Email (`email_taken`) or username (`username_taken`) already registered; soft-deleted accounts keep theirs until purged',
+          },
         },
       },
     },
     async (request, reply) => {
       const user = await userAdmin.register(request.body, principalOf(request).userId, contextOf(request));
-      return reply.code(201).send({ user: toUser(user) });
+      return reply
+        .code(201)
+        .header('Location', `/operator/users/${user.id}`)
+        .send({ user: toUser(user) });
     },
   );
 
@@ -105,7 +112,8 @@ export async function operatorUserRoutes(app: TypedApp, { userAdmin }: { userAdm
           404: notFound,
           409: {
             ...ProblemSchema,
-            description: 'Email or username used by another account; the user is soft-deleted; or you are the last operator',
+            description:
+              'Email (`email_taken`) or username (`username_taken`) used by another account; the user is soft-deleted (`user_deleted`); or you are the last operator (`last_operator`)',
           },
         },
       },
@@ -146,7 +154,7 @@ export async function operatorUserRoutes(app: TypedApp, { userAdmin }: { userAdm
         response: {
           200: UserDeletedBody,
           404: notFound,
-          409: { ...ProblemSchema, description: 'Already deleted, or you are the last operator' },
+          409: { ...ProblemSchema, description: 'Already deleted (`user_deleted`), or you are the last operator (`last_operator`)' },
         },
       },
     },

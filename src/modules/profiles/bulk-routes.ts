@@ -65,8 +65,11 @@ export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSe
         body: BulkBody,
         response: {
           201: BulkResult,
-          409: { ...ProblemSchema, description: 'A user or app was removed while writing; nothing was written' },
-          422: { ...ProblemSchema, description: 'Some items cannot be created (errors[] names each); nothing was written' },
+          409: { ...ProblemSchema, description: 'A user or app was removed while writing; nothing was written (`profiles_changed`)' },
+          422: {
+            ...ProblemSchema,
+            description: 'Some items cannot be created, errors[] names each; nothing was written (`invalid_profiles`)',
+          },
         },
       },
     },
@@ -106,8 +109,11 @@ export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSe
         ),
         response: {
           200: ProfileList,
-          400: { ...ProblemSchema, description: 'Invalid query (contains that is not JSON, among others)' },
-          404: { ...ProblemSchema, description: 'No app with this id' },
+          400: {
+            ...ProblemSchema,
+            description: 'Invalid query (`validation_failed`), or contains that is not a JSON object (`invalid_contains`)',
+          },
+          404: { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' },
         },
       },
     },

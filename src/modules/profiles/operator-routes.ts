@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
 import { decodeCursor, page } from '../../http/pagination.js';
 import { contextOf } from '../../http/request-context.js';
-import { ProblemSchema } from '../../http/schemas.js';
+import { ProblemSchema, withHeaders } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { etagOf, ifNoneMatchHits } from './preconditions.js';
 import type { ProfileService, Writer } from './profile-service.js';
@@ -25,7 +25,7 @@ function operator(request: FastifyRequest): Writer {
   return { actorUserId: principalOf(request).userId, byOperator: true, context: contextOf(request) };
 }
 
-const notFound = { ...ProblemSchema, description: 'No such user or app' };
+const notFound = { ...ProblemSchema, description: 'No such user (`user_not_found`) or app (`app_not_found`)' };
 
 /** Any user's profiles, for operators. Every write is audited. */
 export async function operatorProfileRoutes(app: TypedApp, { profileService }: { profileService: ProfileService }): Promise<void> {
@@ -64,7 +64,7 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
         description: 'The user must exist and not be deleted. Audited as profile.created_by_operator.',
         params: UserAppParams,
         body: ReplaceProfileBody,
-        response: { 201: ProfileEnvelope, 404: notFound, 413: problems.tooLarge, 422: problems.schema },
+        response: { 201: withHeaders(ProfileEnvelope, 'ETag', 'Location'), 404: notFound, 413: problems.tooLarge, 422: problems.schema },
       },
     },
     async (request, reply) => {
@@ -88,7 +88,11 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
         description: 'Sends the version as ETag; with If-None-Match holding it, answers 304.',
         params: UserProfileParams,
         headers: IfNoneMatchHeaders,
-        response: { 200: ProfileEnvelope, 304: Type.Null({ description: 'Not modified' }), 404: problems.profileNotFound },
+        response: {
+          200: withHeaders(ProfileEnvelope, 'ETag'),
+          304: withHeaders(Type.Null({ description: 'Not modified' }), 'ETag'),
+          404: problems.profileNotFound,
+        },
       },
     },
     async (request, reply) => {

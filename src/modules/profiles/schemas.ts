@@ -67,6 +67,8 @@ export const ReplaceProfileBody = Type.Object(
 /** RFC 7396: a patch that is not an object would replace the whole document, which is what PUT is for. */
 export const MergePatchBody = Type.Unsafe<Record<string, unknown>>({
   type: 'object',
+  // Any keys: without this, generators such as openapi-typescript read an object with no properties as `Record<string, never>`.
+  additionalProperties: true,
   description: 'A JSON merge patch (RFC 7396) applied to profile_data: keys merge, null removes a key, arrays and scalars replace',
   examples: [{ theme: 'dark', progress: { level: 5 }, obsolete_key: null }],
 });

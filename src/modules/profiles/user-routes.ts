@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
 import { decodeCursor, page } from '../../http/pagination.js';
 import { contextOf } from '../../http/request-context.js';
-import { ProblemSchema } from '../../http/schemas.js';
+import { ProblemSchema, withHeaders } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { ExportSchema } from './export-schema.js';
 import type { ExportService } from './export-service.js';
@@ -29,15 +29,18 @@ export interface ProfileRoutesDeps {
 }
 
 export const problems = {
-  appNotFound: { ...ProblemSchema, description: 'No app with this id' },
-  profileNotFound: { ...ProblemSchema, description: 'No such profile for this user and app' },
-  tooLarge: { ...ProblemSchema, description: 'profile_data is larger than the configured limit (256 KiB by default)' },
-  stale: { ...ProblemSchema, description: 'If-Match names an older version (the ETag header has the current one)' },
-  schema: { ...ProblemSchema, description: "profile_data does not match the app's JSON Schema: one errors[] entry per violation" },
+  appNotFound: { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' },
+  profileNotFound: { ...ProblemSchema, description: 'No such profile for this user and app (`profile_not_found`)' },
+  tooLarge: { ...ProblemSchema, description: 'profile_data is larger than the configured limit, 256 KiB by default (`profile_too_large`)' },
+  stale: { ...ProblemSchema, description: 'If-Match names an older version; the ETag header has the current one (`precondition_failed`)' },
+  schema: {
+    ...ProblemSchema,
+    description: "profile_data does not match the app's JSON Schema: one errors[] entry per violation (`schema_violation`)",
+  },
 };
 
 export const writeResponses = {
-  200: ProfileEnvelope,
+  200: withHeaders(ProfileEnvelope, 'ETag'),
   404: problems.profileNotFound,
   412: problems.stale,
   413: problems.tooLarge,
@@ -60,7 +63,12 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         summary: 'Create a profile for yourself in an app',
         description: 'A user may hold several profiles per app. Answers with ETag and Location of the new profile.',
         body: CreateProfileBody,
-        response: { 201: ProfileEnvelope, 404: problems.appNotFound, 413: problems.tooLarge, 422: problems.schema },
+        response: {
+          201: withHeaders(ProfileEnvelope, 'ETag', 'Location'),
+          404: problems.appNotFound,
+          413: problems.tooLarge,
+          422: problems.schema,
+        },
       },
     },
     async (request, reply) => {
@@ -79,6 +87,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         operationId: 'listOwnProfiles',
         tags: ['profiles', 'user'],
         summary: 'List your profiles in an app, in creation order',
+        description: 'Paginated with limit and cursor. An unknown app is 404; an app where you have no profile gives an empty list.',
         params: AppParams,
         querystring: ListQuery,
         response: { 200: ProfileList, 404: problems.appNotFound },
@@ -105,7 +114,11 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         description: 'Sends the version as ETag; with If-None-Match holding it, answers 304 without a body.',
         params: OwnProfileParams,
         headers: IfNoneMatchHeaders,
-        response: { 200: ProfileEnvelope, 304: Type.Null({ description: 'Not modified' }), 404: problems.profileNotFound },
+        response: {
+          200: withHeaders(ProfileEnvelope, 'ETag'),
+          304: withHeaders(Type.Null({ description: 'Not modified' }), 'ETag'),
+          404: problems.profileNotFound,
+        },
       },
     },
     async (request, reply) => {
@@ -197,7 +210,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         summary: 'Download everything Sentinel stores about you',
         description:
           'One JSON document: your account, every profile in every app (with those apps), your sessions (never their tokens) and the security events about your account. Secrets (password hash, TOTP secret, recovery codes, tokens) are never included. The export itself is recorded as a security event.',
-        response: { 200: ExportSchema },
+        response: { 200: withHeaders(ExportSchema, 'Content-Disposition') },
       },
     },
     async (request, reply) => {

@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * A 304 has no content (RFC 9110 15.4.5): Fastify strips Content-Type and Content-Length
+ * from a 204 but not from a 304, where a handler's `send(null)` would announce four bytes of
+ * JSON that never come. Whatever a route hands over, a 304 goes out with headers only.
+ */
+export function installNotModified(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode !== 304) return payload;
+    reply.removeHeader('content-type');
+    reply.removeHeader('content-length');
+    return null;
+  });
+}
