@@ -29,6 +29,7 @@ import { loadConfig } from '../src/config.js';
 import { sha256Hex } from '../src/crypto/secrets.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createScratchDatabase } from '../test/helpers/database.js';
+import { profileData } from './profile-data.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -83,17 +84,6 @@ async function withPeakMemory<T>(work: () => Promise<T>): Promise<{ result: T; p
   } finally {
     clearInterval(timer);
   }
-}
-
-/** Profile data of realistic shape, about 130 bytes each (about 200 with its app_id and user_id). */
-function profileData(i: number) {
-  return {
-    plan: i % 3 === 0 ? 'pro' : 'free',
-    theme: i % 2 ? 'dark' : 'light',
-    locale: 'en-GB',
-    progress: { level: i % 50, xp: (i * 7919) % 100_000, badges: ['first-login', 'streak-7'] },
-    note: `imported row ${i}`,
-  };
 }
 
 async function seedUsers(database: Database, count: number): Promise<string[]> {
