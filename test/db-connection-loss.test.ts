@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { sha256Hex } from '../src/crypto/secrets.js';
 import { openDatabase, queryRows, type Database } from '../src/db/client.js';
+import { isDatabaseUnavailable } from '../src/db/errors.js';
 import { createTestApp, type TestApp, type TestResponse } from './helpers/app.js';
 import { loggedInOperator, registerApp } from './helpers/apps.js';
 import { testEngine } from './helpers/database.js';
@@ -91,6 +92,23 @@ describe.runIf(testEngine === 'postgres')('a PostgreSQL connection lost under lo
     }
     return response;
   };
+
+  it('a transaction whose connection dies before COMMIT rejects as "database unavailable" (a 503) and writes nothing', async () => {
+    const table = `commit_probe_${Date.now()}`;
+    const attempt = t.database.db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`CREATE TABLE ${table} (id int)`));
+      const [row] = await queryRows<{ pid: number }>(tx, sql`SELECT pg_backend_pid() AS pid`);
+      await admin.query('SELECT pg_terminate_backend($1)', [row!.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+    const error = await attempt.then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    const [found] = await queryRows<{ name: string | null }>(t.database.db, sql`SELECT to_regclass(${table})::text AS name`);
+    expect(found!.name).toBeNull();
+  });
 
   it('PATCH /user/profiles and POST /auth/refresh: the process survives, answers 200 or 503 with Retry-After, recovers, and loses no acknowledged write', async () => {
     const clients: Client[] = await Promise.all(

@@ -29,15 +29,20 @@ export function cliEnv(extra: Record<string, string | undefined>): NodeJS.Proces
 }
 
 /** Runs `sentinel <args>` from the TypeScript sources (through tsx), as a separate process. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<CliResult> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string, killAfterMs = 100_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A command that should have stopped (a `serve` expected to fail) must not outlive its test.
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(stdin ?? '');
   });
 }
