@@ -13,9 +13,8 @@
  * Never run by `npm test`.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -24,12 +23,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { buildAppWithServices } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { sha256Hex } from '../src/crypto/secrets.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createScratchDatabase } from '../test/helpers/database.js';
 import { profileData } from './profile-data.js';
+import { startBenchServer } from './server.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -118,26 +115,8 @@ async function runApi(engine: 'pglite' | 'postgres'): Promise<Result> {
     };
   }
   try {
-    await database.migrate();
-    const config = {
-      ...loadConfig({ SENTINEL_API_KEY: 'sk_bench_bootstrap_key_0123456789', SENTINEL_JWT_SECRET: randomBytes(32).toString('hex') }),
-      argon2: { memoryKib: 1024, iterations: 1, parallelism: 1 },
-    };
-    const { app, services } = await buildAppWithServices({
-      config,
-      database,
-      secrets: { jwtSecret: config.jwtSecret!, bootstrapApiKeyHash: sha256Hex(config.apiKey!) },
-      logger: false,
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const context = { ip: null, userAgent: 'bench', appId: null };
+    const { app, services, base, context, operator } = await startBenchServer(database);
     try {
-      const operator = await services.accounts.register(
-        { user_info: { username: 'benchop', email: 'benchop@example.com' }, password: 'bench password' },
-        context,
-        { operator: true },
-      );
       const { access } = await services.sessions.startSession(operator, context);
       const apps: number[] = [];
       for (let i = 0; i < 3; i++)
@@ -205,10 +184,14 @@ async function copyYardstick(url: string, apps: number[], userIds: string[]): Pr
     const escape = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
     function* lines() {
       for (let i = 0; i < COUNT; i++) {
-        yield `${randomUUID()}\t${userIds[i % userIds.length]}\t${apps[i % apps.length]}\t${escape(JSON.stringify(profileData(i)))}\n`;
+        const data = JSON.stringify(profileData(i));
+        yield `${randomUUID()}\t${userIds[i % userIds.length]}\t${apps[i % apps.length]}\t${Buffer.byteLength(data)}\t${escape(data)}\n`;
       }
     }
-    await pipeline(Readable.from(lines()), client.query(copyFrom('COPY profiles (id, user_id, app_id, profile_data) FROM STDIN')));
+    await pipeline(
+      Readable.from(lines()),
+      client.query(copyFrom('COPY profiles (id, user_id, app_id, data_bytes, profile_data) FROM STDIN')),
+    );
     await client.query('COMMIT');
     return (performance.now() - started) / 1000;
   } finally {

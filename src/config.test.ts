@@ -84,6 +84,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://ID.example.com' }).publicUrl).toBe('https://id.example.com');
   });
 
+  it('reads the per-user profile limits, and refuses a byte limit below one profile', () => {
+    expect(loadConfig({})).toMatchObject({ maxProfilesPerUserApp: 1000, maxProfileBytesPerUser: 64 * 1024 * 1024 });
+    expect(loadConfig({ SENTINEL_MAX_PROFILES_PER_USER_APP: '50', SENTINEL_MAX_PROFILE_BYTES_PER_USER: '1MiB' })).toMatchObject({
+      maxProfilesPerUserApp: 50,
+      maxProfileBytesPerUser: 1024 * 1024,
+    });
+    expect(() => loadConfig({ SENTINEL_MAX_PROFILES_PER_USER_APP: '0' })).toThrow(/SENTINEL_MAX_PROFILES_PER_USER_APP must be between/);
+    expect(() => loadConfig({ SENTINEL_MAX_PROFILE_BYTES_PER_USER: '128KiB' })).toThrow(
+      /SENTINEL_MAX_PROFILE_BYTES_PER_USER \(131072 bytes\) must be at least SENTINEL_PROFILE_MAX_BYTES/,
+    );
+  });
+
   it('accepts a JWT secret of exactly 32 bytes', () => {
     expect(loadConfig({ SENTINEL_JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toHaveLength(32);
   });

@@ -51,6 +51,10 @@ export interface Config {
   importedHashChecks: ImportedHashCheckLimits;
   /** Where clients reach this instance (no trailing slash): the API document's server, and the start of links in mails. */
   publicUrl: string;
+  /** Profiles one user may hold in one app. */
+  maxProfilesPerUserApp: number;
+  /** profile_data bytes (as stored JSON) one user may hold across all apps. */
+  maxProfileBytesPerUser: number;
 }
 
 export interface ImportedHashCheckLimits {
@@ -172,6 +176,21 @@ export function loadConfig(env: Env = process.env): Config {
       waitTimeoutMs: 5000,
     },
     publicUrl: publicUrl(read('SENTINEL_PUBLIC_URL') ?? localUrl(read('HOST') ?? '127.0.0.1', integer(env, 'PORT', 3000, 0, 65_535))),
+    ...profileLimits(env),
+  };
+}
+
+function profileLimits(env: Env): Pick<Config, 'maxProfilesPerUserApp' | 'maxProfileBytesPerUser'> {
+  const profileMaxBytes = bytes(env, 'SENTINEL_PROFILE_MAX_BYTES', 256 * 1024);
+  const maxProfileBytesPerUser = bytes(env, 'SENTINEL_MAX_PROFILE_BYTES_PER_USER', 64 * 1024 * 1024);
+  if (maxProfileBytesPerUser < profileMaxBytes) {
+    throw new ConfigError(
+      `SENTINEL_MAX_PROFILE_BYTES_PER_USER (${maxProfileBytesPerUser} bytes) must be at least SENTINEL_PROFILE_MAX_BYTES (${profileMaxBytes} bytes)`,
+    );
+  }
+  return {
+    maxProfilesPerUserApp: integer(env, 'SENTINEL_MAX_PROFILES_PER_USER_APP', 1000, 1, 10_000_000),
+    maxProfileBytesPerUser,
   };
 }
 

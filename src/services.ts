@@ -120,7 +120,15 @@ export function createServices({ config, database, secrets, clock, revocationPol
     onBackgroundError,
   });
   const auditEvents = new AuditRepository(db);
-  const appsAndProfiles = createAppProfileServices({ db, apps, users, audit, clock, profileMaxBytes: config.profileMaxBytes });
+  const appsAndProfiles = createAppProfileServices({
+    db,
+    apps,
+    users,
+    audit,
+    clock,
+    profileMaxBytes: config.profileMaxBytes,
+    limits: { perUserApp: config.maxProfilesPerUserApp, bytesPerUser: config.maxProfileBytesPerUser },
+  });
 
   return {
     users,

@@ -74,6 +74,37 @@ describe('PUT /operator/app/:appid/schema', () => {
     expect((await setSchema(999_999, SCHEMA)).status).toBe(404);
   });
 
+  it.each([5_000, 100_000])('answers 422, not 500, for a schema nested %i levels deep, and keeps the old schema', async (levels) => {
+    const id = await appWithSchema();
+    const payload = `{"schema": ${'{"not": '.repeat(levels)}{}${'}'.repeat(levels)}}`;
+    const response = await t.call('PUT', `/operator/app/${id}/schema`, {
+      token: operator.token,
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({
+      type: 'urn:sentinel:problem:invalid_profile_schema',
+      errors: [{ path: '/schema', message: 'nests more than 64 levels of objects and arrays' }],
+    });
+    const [row] = await queryRows<{ profile_schema: unknown }>(t.database.db, sql`SELECT profile_schema FROM apps WHERE id = ${id}`);
+    expect(row!.profile_schema).toEqual(SCHEMA);
+  });
+
+  it('takes a schema 64 levels deep and 64 KiB as JSON, and refuses one level or one byte more', async () => {
+    const { id } = await registerApp(t, operator.token);
+    const nested = (levels: number): unknown => (levels === 1 ? {} : { not: nested(levels - 1) });
+    expect((await setSchema(id, nested(64))).status).toBe(200);
+    expect((await setSchema(id, nested(65))).status).toBe(422);
+
+    const sized = (bytes: number) => ({ description: 'x'.repeat(bytes - '{"description":""}'.length) });
+    expect(Buffer.byteLength(JSON.stringify(sized(64 * 1024)))).toBe(65_536);
+    expect((await setSchema(id, sized(64 * 1024))).status).toBe(200);
+    const tooLarge = await setSchema(id, sized(64 * 1024 + 1));
+    expect(tooLarge.status).toBe(422);
+    expect(tooLarge.body.errors).toEqual([{ path: '/schema', message: 'is 65537 bytes as JSON; the limit is 64 KiB (65536 bytes)' }]);
+  });
+
   it('ignores unknown keywords as annotations', async () => {
     const { id } = await registerApp(t, operator.token);
     expect(

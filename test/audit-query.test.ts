@@ -1,8 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { queryRows } from '../src/db/client.js';
+import { unreadableInstant } from '../src/modules/audit/schemas.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 let t: TestApp;
 let opToken: string;
@@ -97,6 +103,13 @@ describe('GET /operator/audit', () => {
     ['a time without a zone', 'from=2026-01-01T00:00:00', 'querystring/from'],
     ['a date that does not exist', 'to=2026-02-30T00:00:00Z', 'querystring/to'],
     ['the year 0000', 'from=0000-01-01T00:00:00Z', 'querystring/from'],
+    ['the year 0000 with an offset', `from=${encodeURIComponent('0000-12-31T23:00:00-05:00')}`, 'querystring/from'],
+    ['an offset past +15:59', `to=${encodeURIComponent('2026-01-01T00:00:00+16:00')}`, 'querystring/to'],
+    ['an offset of -23:59', `to=${encodeURIComponent('2026-01-01T00:00:00-23:59')}`, 'querystring/to'],
+    ['an offset of +2359 without a colon', `to=${encodeURIComponent('2026-01-01T00:00:00+2359')}`, 'querystring/to'],
+    ['a leap second with a fraction', `to=${encodeURIComponent('2016-12-31T23:59:60.5Z')}`, 'querystring/to'],
+    ['a tab between date and time', `from=${encodeURIComponent('2026-01-01\t00:00:00Z')}`, 'querystring/from'],
+    ['a no-break space between date and time', `from=${encodeURIComponent('2026-01-01\u00a000:00:00Z')}`, 'querystring/from'],
     ['an action with a wildcard inside', 'action=login%25', 'querystring/action/0'],
     ['an app id of 0', 'app_id=0', 'querystring/app_id'],
     ['a limit over 1000', 'limit=1001', 'querystring/limit'],
@@ -113,6 +126,55 @@ describe('GET /operator/audit', () => {
     const withUnknown = await audit('limit=5&_=1700000000&actress=x');
     expect(withUnknown.status).toBe(200);
     expect(withUnknown.body).toEqual(plain.body);
+  });
+
+  // Threat: a value the route accepts but PostgreSQL refuses is a 500 (and an error in the logs) on demand.
+  it('takes only date-times PostgreSQL reads: every value that passes validation is one it accepts', async () => {
+    const validDateTime = addFormats(new Ajv()).compile({ type: 'string', format: 'date-time' });
+    const candidates: string[] = [];
+    for (const year of ['0000', '0001', '1970', '9999'])
+      for (const date of ['-01-01', '-02-29', '-12-31'])
+        for (const separator of ['T', 't', ' ', '\t', '\n', '\u00a0', '\u2028', '\u3000', '\ufeff'])
+          for (const time of [
+            '00:00:00',
+            '23:59:59',
+            '23:59:60',
+            '23:59:60.0',
+            '23:59:60.5',
+            '23:59:60.000001',
+            '15:59:60',
+            '23:59:59.99999999',
+          ])
+            for (const zone of [
+              'Z',
+              'z',
+              '+00:00',
+              '-00:00',
+              '+15:59',
+              '-15:59',
+              '+16:00',
+              '-16:00',
+              '+23:59',
+              '+2359',
+              '+1559',
+              '+16',
+              '-15',
+            ])
+              candidates.push(`${year}${date}${separator}${time}${zone}`);
+    const accepted = candidates.filter((value) => validDateTime(value) && unreadableInstant(value) === undefined);
+    const refusedByAjvOnly = candidates.filter((value) => validDateTime(value) && unreadableInstant(value) !== undefined);
+    expect(accepted.length).toBeGreaterThan(500);
+    expect(refusedByAjvOnly.length).toBeGreaterThan(500);
+
+    const refusedByPostgres: string[] = [];
+    for (const value of accepted) {
+      try {
+        await queryRows(t.database.db, sql`SELECT ${value}::timestamptz AS at`);
+      } catch {
+        refusedByPostgres.push(value);
+      }
+    }
+    expect(refusedByPostgres).toEqual([]);
   });
 
   it('answers 403 to a non-operator and 401 without a token', async () => {

@@ -35,7 +35,7 @@ async function deletedUser(): Promise<TestUser> {
 async function seedUserData(userId: string): Promise<void> {
   const [app] = await rows<{ id: number }>(sql`INSERT INTO apps (name) VALUES (${unique('app')}) RETURNING id`);
   await rows(
-    sql`INSERT INTO profiles (user_id, app_id, profile_data) VALUES (${userId}, ${app!.id}, '{"a":1}'), (${userId}, ${app!.id}, '{"b":2}')`,
+    sql`INSERT INTO profiles (user_id, app_id, profile_data, data_bytes) VALUES (${userId}, ${app!.id}, '{"a":1}', 7), (${userId}, ${app!.id}, '{"b":2}', 7)`,
   );
   await rows(sql`INSERT INTO user_totp (user_id, secret_encrypted) VALUES (${userId}, 'sealed')`);
   await rows(sql`INSERT INTO otp_recovery_codes (user_id, code_hash) VALUES (${userId}, 'hash')`);

@@ -12,7 +12,8 @@ let appB: number;
 let users: TestUser[];
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // The 20,000-profile test puts thousands of profiles on each of three users.
+  t = await createTestApp({ env: { SENTINEL_MAX_PROFILES_PER_USER_APP: '10000' } });
   operator = await loggedInOperator(t);
   appA = (await registerApp(t, operator.token)).id;
   appB = (await registerApp(t, operator.token)).id;

@@ -1,6 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { ExportRepository, type SessionKey } from '../src/modules/profiles/export-repository.js';
+import { pages } from '../src/modules/profiles/json-stream.js';
+import { ExportSchema } from '../src/modules/profiles/export-schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { loggedInOperator, registerApp } from './helpers/apps.js';
 
@@ -12,6 +16,29 @@ beforeAll(async () => {
   operatorToken = (await loggedInOperator(t)).token;
 });
 afterAll(() => t.close());
+afterEach(() => vi.restoreAllMocks());
+
+interface JsonSchema {
+  type?: string;
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+}
+
+/** Every object in `value` has exactly the properties its schema declares, in the schema's order. */
+function expectShape(value: unknown, schema: JsonSchema, path = ''): void {
+  const variants = schema.anyOf ?? [schema];
+  if (value === null && variants.some((variant) => variant.type === 'null')) return;
+  const declared = variants.find((variant) => variant.type !== 'null')!;
+  if (declared.type === 'object' && declared.properties) {
+    expect(Object.keys(value as object), path).toEqual(Object.keys(declared.properties));
+    for (const [key, property] of Object.entries(declared.properties)) {
+      expectShape((value as Record<string, unknown>)[key], property, `${path}/${key}`);
+    }
+  } else if (declared.type === 'array') {
+    (value as unknown[]).forEach((item, i) => expectShape(item, declared.items!, `${path}/${i}`));
+  }
+}
 
 describe('GET /user/export', () => {
   it('returns the user, every profile across apps, the apps, sessions and security events, and no secret', async () => {
@@ -77,5 +104,80 @@ describe('GET /user/export', () => {
     );
     expect(events).toHaveLength(1);
     expect((await t.call('GET', '/user/export')).status).toBe(401);
+  });
+
+  it('streams the document the other routes describe: the same User, App and Profile objects, in the declared shape', async () => {
+    const notes = await registerApp(t, operatorToken);
+    const user = await t.registerUser();
+    const { token } = await t.login(user);
+    const data = [{ theme: 'dark', n: 1.5, big: 1e300, safe: 9007199254740991 }, 'text "quoted" \\ é 😀', null, [1, { a: [] }], {}];
+    for (const profile_data of data) await t.call('POST', '/user/profiles/create', { token, body: { app_id: notes.id, profile_data } });
+
+    const response = await t.call('GET', '/user/export', { token });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    const doc = response.body;
+    expectShape(doc, ExportSchema as JsonSchema);
+    expect(doc.user).toEqual((await t.call('GET', '/auth/verify', { token })).body.user);
+    expect(doc.apps).toEqual(
+      (await t.call('GET', '/app/all?limit=1000')).body.apps.filter((app: { app_id: number }) => app.app_id === notes.id),
+    );
+    expect(doc.profiles).toEqual((await t.call('GET', `/user/profiles/${notes.id}`, { token })).body.profiles);
+    expect(doc.profiles.map((profile: { profile_data: unknown }) => profile.profile_data)).toEqual(data);
+  });
+
+  it('pages through many profiles, every one once, in creation order', async () => {
+    const app = await registerApp(t, operatorToken);
+    const user = await t.registerUser();
+    const { token } = await t.login(user);
+    const profiles = Array.from({ length: 150 }, (_, i) => ({ app_id: app.id, user_id: user.id, profile_data: { i } }));
+    expect((await t.call('POST', '/operator/profile/create-bulk', { token: operatorToken, body: { profiles } })).status).toBe(201);
+    const pageReads = vi.spyOn(ExportRepository.prototype, 'profilesPage');
+
+    const doc = (await t.call('GET', '/user/export', { token })).body;
+    expect(doc.profiles.map((profile: { profile_data: { i: number } }) => profile.profile_data.i)).toEqual(profiles.map((_, i) => i));
+    expect(pageReads.mock.calls.length).toBeGreaterThan(2);
+  });
+
+  // Threat: a client stores a cut-off export as complete, believing it holds all its data.
+  it('cuts the connection when a read fails midway, so a document that ends is complete', async () => {
+    const app = await registerApp(t, operatorToken);
+    const user = await t.registerUser();
+    const { token } = await t.login(user);
+    // More than one chunk of output (64 KiB) before the sessions are read.
+    for (let i = 0; i < 4; i++) {
+      await t.call('POST', '/user/profiles/create', { token, body: { app_id: app.id, profile_data: { pad: 'x'.repeat(30_000) } } });
+    }
+    vi.spyOn(ExportRepository.prototype, 'sessionsPage').mockRejectedValue(new Error('connection lost'));
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+
+    const response = await fetch(`http://127.0.0.1:${port}/user/export`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
+  });
+
+  it('pages sessions by creation time to the microsecond, then id, without skipping or repeating one', async () => {
+    const user = await t.registerUser();
+    // Two pairs share a created_at, and two differ by one microsecond (which a JavaScript Date cannot tell apart).
+    for (const at of ['00:00:00.000001', '00:00:00.000001', '00:00:00.000002', '00:00:00.000003', '00:00:00.000003', '00:00:01']) {
+      await t.database.db.execute(
+        sql`INSERT INTO sessions (user_id, refresh_token_hash, refresh_expires_at, created_at)
+            VALUES (${user.id}, md5(random()::text), now(), ${`2026-01-01T${at}Z`}::timestamptz)`,
+      );
+    }
+    const expected = await queryRows<{ id: string }>(
+      t.database.db,
+      sql`SELECT id FROM sessions WHERE user_id = ${user.id} ORDER BY created_at, id`,
+    );
+    const repository = new ExportRepository(t.database.db);
+    const seen: string[] = [];
+    const rows = pages(
+      (after: SessionKey | undefined) => repository.sessionsPage(user.id, after, 2),
+      (row) => ({ at: row.at, id: row.id }),
+      2,
+    );
+    for await (const row of rows) seen.push(row.id);
+    expect(seen).toEqual(expected.map((row) => row.id));
   });
 });

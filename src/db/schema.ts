@@ -140,6 +140,8 @@ export const profiles = pgTable(
       .notNull()
       .references(() => apps.id, { onDelete: 'restrict' }),
     profileData: jsonb('profile_data').notNull(),
+    /** Size of profile_data as the JSON text Sentinel wrote: what the per-user byte limit adds up. */
+    dataBytes: integer('data_bytes').notNull(),
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

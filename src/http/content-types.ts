@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpErrors } from './errors.js';
+import { findUnfaithfulNumber } from './json-numbers.js';
 
 export type BodyType = 'json' | 'merge-patch';
 
@@ -11,6 +12,7 @@ const MEDIA_TYPES: Record<BodyType, string> = {
 /**
  * JSON is the only body format. Keys such as `__proto__` stay plain data (JSON.parse makes
  * them own properties, never prototypes), so profiles can store them as users sent them.
+ * Numbers JSON.parse would silently change (`1e400`, integers past 2^53) are a 400 naming them.
  */
 export function installJsonParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
@@ -20,14 +22,22 @@ export function installJsonParsers(app: FastifyInstance): void {
       done(HttpErrors.malformedJson('The body is empty but its Content-Type says JSON'), undefined);
       return;
     }
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (error) {
       // V8's message quotes the body; keep only where it broke.
       const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
       const where = position ? ` (at character ${position})` : error instanceof RangeError ? ' (nested too deeply)' : '';
       done(HttpErrors.malformedJson(`The body is not valid JSON${where}`), undefined);
+      return;
     }
+    const unfaithful = findUnfaithfulNumber(text, '');
+    if (unfaithful) {
+      done(HttpErrors.validationFailed(`${unfaithful.path || 'The body'} ${unfaithful.message}`, [unfaithful]), undefined);
+      return;
+    }
+    done(null, parsed);
   });
 
   // Both media types parse the same way; each route still accepts only its own.

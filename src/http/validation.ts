@@ -78,7 +78,8 @@ function summarize(errors: FieldError[]): string {
   return `${first.path || 'body'} ${first.message}${more}`;
 }
 
-function escapePointer(segment: string): string {
+/** A JSON Pointer reference token (RFC 6901): `~` and `/` escaped. */
+export function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

@@ -31,3 +31,10 @@ export async function registerApp(
   if (response.status !== 201) throw new Error(`registerApp failed: ${response.status} ${response.text}`);
   return { id: response.body.app.app_id, apiKey: response.body.api_key, name };
 }
+
+/** Where many profile tests start: an operator, one app they registered, and a logged-in user. */
+export async function operatorAppAndUser(t: TestApp) {
+  const operatorToken = (await loggedInOperator(t)).token;
+  const appId = (await registerApp(t, operatorToken)).id;
+  return { operatorToken, appId, user: await loggedInUser(t) };
+}

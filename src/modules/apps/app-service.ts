@@ -15,7 +15,7 @@ export interface AppServiceDeps {
   db: Db;
   apps: AppsRepository;
   audit: AuditLog;
-  schemas: Pick<ProfileDataSchemas, 'compile'>;
+  schemas: Pick<ProfileDataSchemas, 'prepare'>;
   /** Told after a change to the set of registered domains (the CORS allow-list caches them). */
   onDomainsChanged?: () => void;
 }
@@ -103,12 +103,10 @@ export class AppService {
 
   /**
    * Sets the JSON Schema every later write of the app's profile_data must satisfy. Existing
-   * profiles are not re-checked. The schema is checked as it will be stored (after a JSON
-   * round trip), so what compiles now also compiles when read back.
+   * profiles are not re-checked. Too deep, too large or invalid schemas are 422.
    */
   async setSchema(appId: number, schema: Record<string, unknown>, { actorUserId, context }: OperatorAction): Promise<AppRow> {
-    const stored = JSON.parse(JSON.stringify(schema)) as unknown;
-    this.deps.schemas.compile(stored);
+    const stored = this.deps.schemas.prepare(schema);
     return this.changeSchema(appId, stored, 'app.schema_set', actorUserId, context);
   }
 

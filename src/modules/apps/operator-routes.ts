@@ -138,7 +138,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         tags: ['apps', 'profiles', 'operator'],
         summary: "Set the JSON Schema (draft 2020-12) every write of the app's profile_data must satisfy",
         description:
-          'From now on every create, replace, patch and bulk create of this app is checked; a violation is 422 with one errors[] entry per violation. Existing profiles are not re-checked. Unknown keywords are ignored as annotations; `format` is enforced; external `$ref`s are refused.',
+          'From now on every create, replace, patch and bulk create of this app is checked; a violation is 422 with one errors[] entry per violation. Existing profiles are not re-checked. Unknown keywords are ignored as annotations; `format` is enforced; external `$ref`s are refused. A schema may nest at most 64 levels of objects and arrays and take at most 64 KiB as JSON.',
         params: AppParams,
         body: SetSchemaBody,
         response: {
@@ -146,7 +146,8 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
           404: AppNotFound,
           422: {
             ...ProblemSchema,
-            description: 'The schema is not valid draft 2020-12 JSON Schema; errors[] says where (`invalid_profile_schema`)',
+            description:
+              'The schema is not valid draft 2020-12 JSON Schema (errors[] says where), nests more than 64 levels, or is over 64 KiB (`invalid_profile_schema`)',
           },
         },
       },

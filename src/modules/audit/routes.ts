@@ -2,7 +2,7 @@ import { HttpErrors } from '../../http/errors.js';
 import { decodeCursor, page } from '../../http/pagination.js';
 import type { TypedApp } from '../../http/types.js';
 import type { AuditRepository } from './audit-repository.js';
-import { AuditListBody, AuditQuery, toAuditEvent } from './schemas.js';
+import { AuditListBody, AuditQuery, toAuditEvent, assertReadableInstants } from './schemas.js';
 
 export async function auditRoutes(app: TypedApp, { auditEvents }: { auditEvents: AuditRepository }): Promise<void> {
   app.get(
@@ -30,6 +30,7 @@ export async function auditRoutes(app: TypedApp, { auditEvents }: { auditEvents:
           { path: 'querystring/cursor', message: 'is not a valid cursor' },
         ]);
       }
+      assertReadableInstants({ from, to });
       const rows = await auditEvents.list({ actor, target, user, actions: action, appId: app_id, from, to }, limit + 1, beforeId);
       const { items, nextCursor } = page(rows, limit, (row) => [row.id]);
       return { events: items.map(toAuditEvent), next_cursor: nextCursor };

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { AuditEventRow } from '../../db/schema.js';
+import { HttpErrors } from '../../http/errors.js';
 import { AppId, NextCursor, Nullable, PageQuery, Timestamp, UserId } from '../../http/schemas.js';
 
 const ActionPattern = Type.String({
@@ -8,9 +9,39 @@ const ActionPattern = Type.String({
   examples: ['login.failed'],
 });
 
-/** RFC 3339; year 0000, which RFC 3339 allows and PostgreSQL does not, is refused here rather than by the database. */
 const Instant = (description: string, example: string) =>
-  Type.String({ format: 'date-time', pattern: '^(?!0000)', description, examples: [example] });
+  Type.String({
+    format: 'date-time',
+    description: `${description}: years 0001 to 9999, a time zone offset (Z or up to ±15:59), T or one space between date and time`,
+    examples: [example],
+  });
+
+// ajv's date-time format, narrowed to what PostgreSQL's timestamptz reads (checked against both engines).
+const READABLE_INSTANT = /^(\d{4})-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2})(?::?\d{2})?)$/;
+
+/**
+ * Why PostgreSQL would refuse a date-time that ajv's `date-time` format accepted, or undefined.
+ * ajv also takes year 0000, offsets up to ±23:59, a fraction on a leap second (`23:59:60.5Z`)
+ * and any whitespace between date and time (tabs, Unicode spaces): each of those is a
+ * PostgreSQL error, so it is refused here as a 400 instead.
+ */
+export function unreadableInstant(value: string): string | undefined {
+  const match = READABLE_INSTANT.exec(value);
+  if (!match) return 'must have T or one space between the date and the time';
+  const [, year, seconds, fraction, offsetHours] = match;
+  if (year === '0000') return 'is in year 0000, which PostgreSQL does not have (the earliest is 0001)';
+  if (offsetHours !== undefined && Number(offsetHours) > 15) return 'has a time zone offset beyond ±15:59, which PostgreSQL refuses';
+  if (seconds === '60' && fraction !== undefined && /[1-9]/.test(fraction)) return 'has a fraction on a leap second (:60)';
+  return undefined;
+}
+
+/** 400 naming `from` or `to` when PostgreSQL could not read it. */
+export function assertReadableInstants(range: { from?: string | undefined; to?: string | undefined }): void {
+  for (const [name, value] of Object.entries(range)) {
+    const problem = value === undefined ? undefined : unreadableInstant(value);
+    if (problem) throw HttpErrors.validationFailed(`${name} ${problem}`, [{ path: `querystring/${name}`, message: problem }]);
+  }
+}
 
 export const AuditQuery = Type.Object(
   {

@@ -61,14 +61,15 @@ export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSe
         tags: ['profiles', 'operator'],
         summary: 'Create many profiles at once (all or nothing)',
         description:
-          'Every item is checked first: shape (400), then size and nesting, that the app exists, that the user exists and is not deleted, and the app schema (422). Any failure names each failing item by index (`/profiles/17/user_id`) and writes nothing. Otherwise all profiles are written in one transaction and share one created_at; lists show them in request order.',
+          "Every item is checked first: shape (400), then size and nesting, that the app exists, that the user exists and is not deleted, and the app schema (422). Then, with those users' rows locked, each user's limits (profiles per app, profile_data bytes across apps) counting the items in request order (422, naming each item that does not fit). Any failure names each failing item by index (`/profiles/17/user_id`) and writes nothing. Otherwise all profiles are written in one transaction and share one created_at; lists show them in request order.",
         body: BulkBody,
         response: {
           201: BulkResult,
           409: { ...ProblemSchema, description: 'A user or app was removed while writing; nothing was written (`profiles_changed`)' },
           422: {
             ...ProblemSchema,
-            description: 'Some items cannot be created, errors[] names each; nothing was written (`invalid_profiles`)',
+            description:
+              'Some items cannot be created, or would take a user past a limit (errors[] names each); nothing was written (`invalid_profiles`)',
           },
         },
       },

@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { DataValidator, ProfileDataSchemas } from './data-schemas.js';
 import { ProfileErrors } from './errors.js';
 import { serializeProfileData } from './json-limits.js';
+import type { ProfileQuota } from './limits.js';
 import type { BulkRow, ProfilesRepository } from './profiles-repository.js';
 
 export interface BulkItem {
@@ -22,6 +23,7 @@ export interface BulkServiceDeps {
   apps: Pick<AppsRepository, 'schemaStatesOf'>;
   schemas: Pick<ProfileDataSchemas, 'validatorFor'>;
   audit: AuditLog;
+  quota: ProfileQuota;
   profileMaxBytes: number;
 }
 
@@ -44,6 +46,9 @@ export class BulkProfileService {
     const rows = await this.check(items);
     try {
       await this.deps.db.transaction(async (tx) => {
+        // Per-user limits are counted under the users' row locks, so they hold against concurrent writes.
+        const overflows = await this.deps.quota.bulkOverflows(rows, tx);
+        if (overflows.size > 0) throw refusal(overflows, rows.length);
         for (const batch of batches(rows)) await this.deps.profiles.insertBatch(batch, tx);
         const appIds = [...new Set(rows.map((row) => row.appId))];
         await this.deps.audit.record(
@@ -83,6 +88,7 @@ export class BulkProfileService {
         userId: item.user_id.toLowerCase(),
         appId: item.app_id,
         data: 'text' in serialized ? serialized.text : '',
+        bytes: 'text' in serialized ? serialized.bytes : 0,
       };
     });
 
@@ -102,16 +108,19 @@ export class BulkProfileService {
       }
     });
 
-    if (errors.size > 0) {
-      const failing = [...errors.entries()].sort(([a], [b]) => a - b).flatMap(([, itemErrors]) => itemErrors);
-      const first = failing[0]!;
-      throw ProfileErrors.invalidProfiles(
-        `${errors.size} of ${items.length} profiles cannot be created, so none was: ${first.path} ${first.message}`,
-        failing,
-      );
-    }
+    if (errors.size > 0) throw refusal(errors, items.length);
     return rows;
   }
+}
+
+/** 422 naming each failing item (`errors` by item index), sorted by index. */
+function refusal(errors: Map<number, FieldError[]>, total: number) {
+  const failing = [...errors.entries()].sort(([a], [b]) => a - b).flatMap(([, itemErrors]) => itemErrors);
+  const first = failing[0]!;
+  return ProfileErrors.invalidProfiles(
+    `${errors.size} of ${total} profiles cannot be created, so none was: ${first.path} ${first.message}`,
+    failing,
+  );
 }
 
 function* batches(rows: readonly BulkRow[]): Generator<BulkRow[]> {

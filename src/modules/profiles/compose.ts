@@ -9,6 +9,7 @@ import { BulkProfileService } from './bulk-service.js';
 import { ProfileDataSchemas } from './data-schemas.js';
 import { ExportRepository } from './export-repository.js';
 import { ExportService } from './export-service.js';
+import { ProfileQuota, type ProfileLimits } from './limits.js';
 import { ProfileService } from './profile-service.js';
 import { ProfilesRepository } from './profiles-repository.js';
 import { ProfileSearch } from './search-service.js';
@@ -20,11 +21,13 @@ export interface AppProfileDeps {
   audit: AuditLog;
   clock: Clock;
   profileMaxBytes: number;
+  limits: ProfileLimits;
 }
 
 /** Apps administration and profiles, built from the shared repositories. */
-export function createAppProfileServices({ db, apps, users, audit, clock, profileMaxBytes }: AppProfileDeps) {
+export function createAppProfileServices({ db, apps, users, audit, clock, profileMaxBytes, limits }: AppProfileDeps) {
   const profiles = new ProfilesRepository(db);
+  const quota = new ProfileQuota(profiles, limits);
   const profileDataSchemas = new ProfileDataSchemas(apps);
   const allowedOrigins = new AllowedOrigins(db, clock);
   return {
@@ -32,9 +35,9 @@ export function createAppProfileServices({ db, apps, users, audit, clock, profil
     profiles,
     profileDataSchemas,
     appService: new AppService({ db, apps, audit, schemas: profileDataSchemas, onDomainsChanged: () => allowedOrigins.invalidate() }),
-    profileService: new ProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, profileMaxBytes }),
-    bulkProfiles: new BulkProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, profileMaxBytes }),
+    profileService: new ProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, quota, profileMaxBytes }),
+    bulkProfiles: new BulkProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, quota, profileMaxBytes }),
     profileSearch: new ProfileSearch({ profiles, apps }),
-    exportService: new ExportService({ users, profiles, exports: new ExportRepository(db), audit, now: clock }),
+    exportService: new ExportService({ users, exports: new ExportRepository(db), audit, now: clock }),
   };
 }

@@ -4,6 +4,7 @@ import { AppError, type FieldError } from '../../http/errors.js';
 import { ajvFieldErrors } from '../../http/validation.js';
 import type { AppSchemaState } from '../apps/apps-repository.js';
 import { AppErrors } from '../apps/errors.js';
+import { formatBytes, nestingDepth } from './json-limits.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -19,6 +20,14 @@ const MAX_ERRORS_PER_DOCUMENT = 20;
 const MAX_CACHED = 256;
 
 /**
+ * Limits on an app's schema. Ajv checks and compiles schemas by recursion (as JSON.stringify
+ * does), so nesting is bounded before either runs; and compiling takes time in proportion to
+ * size (about a second for 64 KiB of properties), blocking the process while it runs.
+ */
+export const MAX_SCHEMA_DEPTH = 64;
+export const MAX_SCHEMA_BYTES = 64 * 1024;
+
+/**
  * Compiles each app's JSON Schema once. Compiled validators are cached by the md5 the
  * database computes over the stored schema, and every write first reads that hash, so a
  * schema changed by another process is picked up at the next write without any messaging.
@@ -27,6 +36,24 @@ export class ProfileDataSchemas {
   private readonly cache = new Map<string, ValidateFunction>();
 
   constructor(private readonly source: SchemaSource) {}
+
+  /**
+   * The schema an operator wants to set, as it will be stored (after a JSON round trip, so
+   * what compiles now also compiles when read back): within the limits and compiled, or 422.
+   */
+  prepare(schema: unknown): unknown {
+    const refuse = (message: string) => AppErrors.invalidProfileSchema(`The schema ${message}`, [{ path: '/schema', message }]);
+    // Walked without recursion, before anything that recurses.
+    if (nestingDepth(schema, MAX_SCHEMA_DEPTH) > MAX_SCHEMA_DEPTH) {
+      throw refuse(`nests more than ${MAX_SCHEMA_DEPTH} levels of objects and arrays`);
+    }
+    const text = JSON.stringify(schema);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_SCHEMA_BYTES) throw refuse(`is ${bytes} bytes as JSON; the limit is ${formatBytes(MAX_SCHEMA_BYTES)}`);
+    const stored = JSON.parse(text) as unknown;
+    this.compile(stored);
+    return stored;
+  }
 
   /**
    * Compiles a schema an operator wants to set, or throws 422 naming what is wrong with it.

@@ -8,4 +8,6 @@ export const ProfileErrors = defineErrors({
   invalidProfiles: { status: 422, title: 'Some profiles cannot be created' },
   invalidContains: { status: 400, title: 'Invalid containment filter' },
   profilesChanged: { status: 409, title: 'Users or apps changed during the request' },
+  profileLimitReached: { status: 409, title: 'The user has as many profiles in this app as allowed' },
+  profileBytesLimitReached: { status: 409, title: "The user's profiles would hold more data than allowed" },
 });

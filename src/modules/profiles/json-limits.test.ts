@@ -30,6 +30,6 @@ describe('serializeProfileData', () => {
     expect(serializeProfileData('é'.repeat(600), 1024)).toMatchObject({
       problem: { kind: 'size', message: 'is 1202 bytes as JSON; the limit is 1 KiB (1024 bytes)' },
     });
-    expect(serializeProfileData('é'.repeat(500), 1024)).toEqual({ text: JSON.stringify('é'.repeat(500)) });
+    expect(serializeProfileData('é'.repeat(500), 1024)).toEqual({ text: JSON.stringify('é'.repeat(500)), bytes: 1002 });
   });
 });

@@ -24,8 +24,8 @@ export function nestingDepth(value: unknown, stopAbove = Infinity): number {
   return deepest;
 }
 
-/** profile_data as the text stored, or what keeps it from being stored. */
-export function serializeProfileData(value: unknown, maxBytes: number): { text: string } | { problem: DataProblem } {
+/** profile_data as the text stored and its size in UTF-8 bytes, or what keeps it from being stored. */
+export function serializeProfileData(value: unknown, maxBytes: number): { text: string; bytes: number } | { problem: DataProblem } {
   if (nestingDepth(value, MAX_PROFILE_DEPTH) > MAX_PROFILE_DEPTH) {
     return { problem: { kind: 'depth', message: `nests more than ${MAX_PROFILE_DEPTH} levels of objects and arrays` } };
   }
@@ -34,7 +34,7 @@ export function serializeProfileData(value: unknown, maxBytes: number): { text: 
   if (bytes > maxBytes) {
     return { problem: { kind: 'size', message: `is ${bytes} bytes as JSON; the limit is ${formatBytes(maxBytes)}` } };
   }
-  return { text };
+  return { text, bytes };
 }
 
 export function formatBytes(bytes: number): string {

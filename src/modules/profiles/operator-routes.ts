@@ -61,10 +61,17 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
         operationId: 'createUserProfile',
         tags: ['profiles', 'operator'],
         summary: 'Create a profile for a user',
-        description: 'The user must exist and not be deleted. Audited as profile.created_by_operator.',
+        description:
+          "The user must exist and not be deleted. The user's limits apply as to their own writes (409). Audited as profile.created_by_operator.",
         params: UserAppParams,
         body: ReplaceProfileBody,
-        response: { 201: withHeaders(ProfileEnvelope, 'ETag', 'Location'), 404: notFound, 413: problems.tooLarge, 422: problems.schema },
+        response: {
+          201: withHeaders(ProfileEnvelope, 'ETag', 'Location'),
+          404: notFound,
+          409: problems.limit,
+          413: problems.tooLarge,
+          422: problems.schema,
+        },
       },
     },
     async (request, reply) => {

@@ -9,7 +9,8 @@ import type { DataValidator, ProfileDataSchemas } from './data-schemas.js';
 import { ProfileErrors } from './errors.js';
 import { MAX_PROFILE_DEPTH, nestingDepth, serializeProfileData } from './json-limits.js';
 import { applyMergePatch } from './merge-patch.js';
-import { assertIfMatch } from './preconditions.js';
+import type { ProfileQuota } from './limits.js';
+import { assertIfMatch, missingProfile } from './preconditions.js';
 import type { ProfileKey, ProfilesRepository } from './profiles-repository.js';
 import type { ProfileRecord } from './schemas.js';
 
@@ -19,7 +20,14 @@ export interface ProfileServiceDeps {
   apps: Pick<AppsRepository, 'schemaStateOf'>;
   schemas: Pick<ProfileDataSchemas, 'validatorFor'>;
   audit: AuditLog;
+  quota: ProfileQuota;
   profileMaxBytes: number;
+}
+
+/** profile_data ready to store: its JSON text and that text's size in UTF-8 bytes. */
+interface Serialized {
+  text: string;
+  bytes: number;
 }
 
 /**
@@ -32,19 +40,21 @@ export interface Writer {
   context: RequestContext;
 }
 
-/** The rules of single profiles: size and nesting limits, the app's schema, versions and If-Match. */
+/** The rules of single profiles: size and nesting limits, per-user limits, the app's schema, versions and If-Match. */
 export class ProfileService {
   constructor(private readonly deps: ProfileServiceDeps) {}
 
   async create(owner: { userId: string; appId: number }, data: unknown, writer: Writer): Promise<ProfileRecord> {
-    const text = this.serialize(data, '/profile_data');
+    const serialized = this.serialize(data, '/profile_data');
     const validator = await this.validatorOf(owner.appId);
     assertValid(validator, data);
     return this.deps.db.transaction(async (tx) => {
-      if (writer.byOperator && !(await this.deps.profiles.userExists(owner.userId, tx, true))) {
+      const user = await this.deps.profiles.lockUser(owner.userId, tx);
+      if (!user || (writer.byOperator && user.deleted)) {
         throw AccountErrors.userNotFound(`No user ${owner.userId}, or the account is deleted`);
       }
-      const profile = await this.deps.profiles.insert({ ...owner, data: text }, tx);
+      await this.deps.quota.assertRoomForNew(owner.userId, owner.appId, serialized.bytes, tx);
+      const profile = await this.deps.profiles.insert({ ...owner, data: serialized.text, bytes: serialized.bytes }, tx);
       await this.auditOperator(writer, 'profile.created_by_operator', profile, tx);
       return profile;
     });
@@ -62,15 +72,15 @@ export class ProfileService {
 
   async get(key: ProfileKey): Promise<ProfileRecord> {
     const profile = await this.deps.profiles.find(key);
-    if (!profile) throw notFound(key);
+    if (!profile) throw missingProfile(key, undefined);
     return profile;
   }
 
   async replace(key: ProfileKey, data: unknown, ifMatch: string | undefined, writer: Writer): Promise<ProfileRecord> {
-    const text = this.serialize(data, '/profile_data');
+    const serialized = this.serialize(data, '/profile_data');
     const validator = await this.validatorOf(key.appId);
     assertValid(validator, data);
-    return this.write(key, ifMatch, writer, () => text, 'put');
+    return this.write(key, ifMatch, writer, () => serialized, 'put');
   }
 
   /** Applies an RFC 7396 merge patch under a row lock: concurrent patches queue, and none is lost. */
@@ -88,9 +98,9 @@ export class ProfileService {
       (current) => {
         const merged = applyMergePatch(current.profileData, patch);
         // The patched document must pass the same checks as a replaced one; paths name the result.
-        const text = this.serialize(merged, '/profile_data');
+        const serialized = this.serialize(merged, '/profile_data');
         assertValid(validator, merged);
-        return text;
+        return serialized;
       },
       'patch',
     );
@@ -99,7 +109,7 @@ export class ProfileService {
   async remove(key: ProfileKey, ifMatch: string | undefined, writer: Writer): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       const current = await this.deps.profiles.find(key, tx, true);
-      if (!current) throw notFound(key);
+      if (!current) throw missingProfile(key, ifMatch);
       assertIfMatch(ifMatch, current.version);
       await this.deps.profiles.delete(current.id, tx);
       await this.auditOperator(writer, 'profile.deleted_by_operator', current, tx);
@@ -110,14 +120,20 @@ export class ProfileService {
     key: ProfileKey,
     ifMatch: string | undefined,
     writer: Writer,
-    nextData: (current: ProfileRecord) => string,
+    nextData: (current: ProfileRecord) => Serialized,
     method: 'put' | 'patch',
   ): Promise<ProfileRecord> {
     return this.deps.db.transaction(async (tx) => {
+      // The user's row before the profile's, the order in which a purge's cascade takes them too.
+      await this.deps.profiles.lockUser(key.userId, tx);
       const current = await this.deps.profiles.find(key, tx, true);
-      if (!current) throw notFound(key);
+      if (!current) throw missingProfile(key, ifMatch);
       assertIfMatch(ifMatch, current.version);
-      const updated = await this.deps.profiles.replaceData(current.id, nextData(current), tx);
+      const next = nextData(current);
+      if (next.bytes > current.dataBytes) {
+        await this.deps.quota.assertRoomForGrowth(key.userId, key.appId, next.bytes - current.dataBytes, tx);
+      }
+      const updated = await this.deps.profiles.replaceData(current.id, next, tx);
       await this.auditOperator(writer, 'profile.updated_by_operator', updated, tx, { method });
       return updated;
     });
@@ -130,9 +146,9 @@ export class ProfileService {
     return this.deps.schemas.validatorFor(app);
   }
 
-  private serialize(data: unknown, path: string): string {
+  private serialize(data: unknown, path: string): Serialized {
     const result = serializeProfileData(data, this.deps.profileMaxBytes);
-    if ('text' in result) return result.text;
+    if ('text' in result) return result;
     const errors: FieldError[] = [{ path, message: result.problem.message }];
     if (result.problem.kind === 'depth') throw ProfileErrors.nestingTooDeep(`profile_data ${result.problem.message}`, errors);
     throw ProfileErrors.profileTooLarge(`profile_data ${result.problem.message}`, errors);
@@ -165,8 +181,4 @@ function assertValid(validator: DataValidator | undefined, data: unknown): void 
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
     throw ProfileErrors.schemaViolation(`${errors[0]!.path} ${errors[0]!.message}${more}`, errors);
   }
-}
-
-function notFound(key: ProfileKey) {
-  return ProfileErrors.profileNotFound(`No profile ${key.id} for this user in app ${key.appId}`);
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
 import { profiles, users } from '../../db/schema.js';
 import type { ProfileRecord } from './schemas.js';
@@ -8,6 +8,7 @@ const columns = {
   userId: profiles.userId,
   appId: profiles.appId,
   profileData: profiles.profileData,
+  dataBytes: profiles.dataBytes,
   version: profiles.version,
   seq: profiles.seq,
   createdAt: profiles.createdAt,
@@ -21,12 +22,27 @@ export interface ProfileKey {
   appId: number;
 }
 
-/** A row of a bulk insert; `data` is profile_data already serialized. */
+/** A row of a bulk insert; `data` is profile_data already serialized, `bytes` its UTF-8 size. */
 export interface BulkRow {
   id: string;
   userId: string;
   appId: number;
   data: string;
+  bytes: number;
+}
+
+/** What one user's profiles add up to in one app, and across all apps. */
+export interface UserUsage {
+  inApp: number;
+  bytes: number;
+}
+
+/** One user's profile count and bytes in one app. */
+export interface AppUsage {
+  userId: string;
+  appId: number;
+  profiles: number;
+  bytes: number;
 }
 
 /** Ids per query when checking that users exist: big enough to be few queries, small enough for any server. */
@@ -36,12 +52,51 @@ export class ProfilesRepository {
   constructor(private readonly db: Executor) {}
 
   /** `data` is the JSON text: cast in SQL, so any JSON value (even `null`) is stored as given. */
-  async insert(profile: { userId: string; appId: number; data: string }, executor: Executor = this.db): Promise<ProfileRecord> {
+  async insert(
+    profile: { userId: string; appId: number; data: string; bytes: number },
+    executor: Executor = this.db,
+  ): Promise<ProfileRecord> {
     const [row] = await executor
       .insert(profiles)
-      .values({ userId: profile.userId, appId: profile.appId, profileData: sql`${profile.data}::jsonb` })
+      .values({ userId: profile.userId, appId: profile.appId, profileData: sql`${profile.data}::jsonb`, dataBytes: profile.bytes })
       .returning(columns);
     return row as ProfileRecord;
+  }
+
+  /**
+   * Locks the user's row until the transaction ends, so writes that count against the user's
+   * limits take turns. FOR NO KEY UPDATE leaves the key-share locks of foreign keys free.
+   * Undefined when there is no such user.
+   */
+  async lockUser(userId: string, executor: Executor): Promise<{ deleted: boolean } | undefined> {
+    const [row] = await queryRows<{ deleted: boolean }>(
+      executor,
+      sql`SELECT deleted_at IS NOT NULL AS deleted FROM users WHERE id = ${userId} FOR NO KEY UPDATE`,
+    );
+    return row;
+  }
+
+  /** lockUser for many users, always in id order, so two bulk requests cannot deadlock. */
+  async lockUsers(userIds: readonly string[], executor: Executor): Promise<void> {
+    await executor.execute(sql`SELECT id FROM users WHERE id = ANY(${uuidArray(userIds)}::uuid[]) ORDER BY id FOR NO KEY UPDATE`);
+  }
+
+  async usageOf(userId: string, appId: number, executor: Executor): Promise<UserUsage> {
+    const [row] = await queryRows<UserUsage>(
+      executor,
+      sql`SELECT count(*) FILTER (WHERE app_id = ${appId})::int AS "inApp", coalesce(sum(data_bytes), 0)::float8 AS bytes
+          FROM profiles WHERE user_id = ${userId}`,
+    );
+    return row ?? { inApp: 0, bytes: 0 };
+  }
+
+  /** Count and bytes per user and app, for every app these users hold profiles in. */
+  async usageOfUsers(userIds: readonly string[], executor: Executor): Promise<AppUsage[]> {
+    return queryRows<AppUsage>(
+      executor,
+      sql`SELECT user_id AS "userId", app_id AS "appId", count(*)::int AS profiles, sum(data_bytes)::float8 AS bytes
+          FROM profiles WHERE user_id = ANY(${uuidArray(userIds)}::uuid[]) GROUP BY user_id, app_id`,
+    );
   }
 
   /** A user's profiles in one app, in creation order, after `afterSeq`. */
@@ -64,10 +119,15 @@ export class ProfilesRepository {
     return row as ProfileRecord | undefined;
   }
 
-  async replaceData(id: string, data: string, executor: Executor = this.db): Promise<ProfileRecord> {
+  async replaceData(id: string, data: { text: string; bytes: number }, executor: Executor = this.db): Promise<ProfileRecord> {
     const [row] = await executor
       .update(profiles)
-      .set({ profileData: sql`${data}::jsonb`, version: sql`${profiles.version} + 1`, updatedAt: sql`now()` })
+      .set({
+        profileData: sql`${data.text}::jsonb`,
+        dataBytes: data.bytes,
+        version: sql`${profiles.version} + 1`,
+        updatedAt: sql`now()`,
+      })
       .where(eq(profiles.id, id))
       .returning(columns);
     return row as ProfileRecord;
@@ -90,10 +150,6 @@ export class ProfilesRepository {
       .limit(filter.limit) as Promise<ProfileRecord[]>;
   }
 
-  async allOfUser(userId: string): Promise<ProfileRecord[]> {
-    return this.db.select(columns).from(profiles).where(eq(profiles.userId, userId)).orderBy(asc(profiles.seq)) as Promise<ProfileRecord[]>;
-  }
-
   /** Which of these (valid UUID) ids are users that exist and are not deleted, in batches. */
   async activeUserIds(ids: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
@@ -101,18 +157,15 @@ export class ProfilesRepository {
       const batch = ids.slice(start, start + USER_LOOKUP_BATCH);
       const rows = await queryRows<{ id: string }>(
         this.db,
-        sql`SELECT id FROM users WHERE id = ANY(${`{${batch.join(',')}}`}::uuid[]) AND deleted_at IS NULL`,
+        sql`SELECT id FROM users WHERE id = ANY(${uuidArray(batch)}::uuid[]) AND deleted_at IS NULL`,
       );
       for (const row of rows) found.add(row.id);
     }
     return found;
   }
 
-  async userExists(id: string, executor: Executor = this.db, activeOnly = false): Promise<boolean> {
-    const [row] = await executor
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.id, id), activeOnly ? isNull(users.deletedAt) : undefined));
+  async userExists(id: string): Promise<boolean> {
+    const [row] = await this.db.select({ id: users.id }).from(users).where(eq(users.id, id));
     return row !== undefined;
   }
 
@@ -125,12 +178,17 @@ export class ProfilesRepository {
   async insertBatch(rows: readonly BulkRow[], executor: Executor): Promise<void> {
     const parts: string[] = [];
     rows.forEach((row, n) => {
-      parts.push(`{"n":${n},"i":"${row.id}","u":"${row.userId}","a":${row.appId},"d":${row.data}}`);
+      parts.push(`{"n":${n},"i":"${row.id}","u":"${row.userId}","a":${row.appId},"b":${row.bytes},"d":${row.data}}`);
     });
     await executor.execute(sql`
-      INSERT INTO profiles (id, user_id, app_id, profile_data)
-      SELECT x.i, x.u, x.a, coalesce(x.d, 'null'::jsonb)
-      FROM json_to_recordset(${`[${parts.join(',')}]`}::json) AS x(n int, i uuid, u uuid, a int, d jsonb)
+      INSERT INTO profiles (id, user_id, app_id, data_bytes, profile_data)
+      SELECT x.i, x.u, x.a, x.b, coalesce(x.d, 'null'::jsonb)
+      FROM json_to_recordset(${`[${parts.join(',')}]`}::json) AS x(n int, i uuid, u uuid, a int, b int, d jsonb)
       ORDER BY x.n`);
   }
+}
+
+/** Validated UUIDs as one PostgreSQL array literal: one bind parameter however many there are. */
+function uuidArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
 }

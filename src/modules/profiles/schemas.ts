@@ -6,7 +6,7 @@ export { UserId };
 
 export const ProfileData = Type.Unknown({
   description:
-    'Any JSON value (objects are the norm): at most 256 KiB as JSON by default (SENTINEL_PROFILE_MAX_BYTES) and 1,000 levels of nesting. Stored as PostgreSQL jsonb, so object keys come back in jsonb order and duplicate keys keep the last value.',
+    'Any JSON value (objects are the norm): at most 256 KiB as JSON by default (SENTINEL_PROFILE_MAX_BYTES) and 1,000 levels of nesting. Each user may hold at most 1,000 profiles per app (SENTINEL_MAX_PROFILES_PER_USER_APP) and 64 MiB of profile_data across all apps (SENTINEL_MAX_PROFILE_BYTES_PER_USER). Numbers JSON cannot carry exactly are refused with 400: integers beyond ±9007199254740991 (send them as strings), and numbers too large or too small for a double (1e400, 1e-400). Stored as PostgreSQL jsonb, so object keys come back in jsonb order and duplicate keys keep the last value.',
   examples: [{ theme: 'dark', progress: { level: 3 } }],
 });
 
@@ -33,6 +33,8 @@ export interface ProfileRecord {
   userId: string;
   appId: number;
   profileData: unknown;
+  /** profile_data's size as stored JSON text, in UTF-8 bytes. */
+  dataBytes: number;
   version: number;
   seq: number;
   createdAt: Date;
@@ -82,7 +84,11 @@ export const ListQuery = Type.Object(PageQuery, { additionalProperties: false })
 
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
-    Type.String({ description: 'Write only if the profile is still this version: `"3"` (an ETag from a read), or `*`', examples: ['"3"'] }),
+    Type.String({
+      description:
+        'Write only if the profile is still this version: `"3"` (an ETag from a read), or `*` (only if it exists). A profile that does not exist fails it: 412, not 404.',
+      examples: ['"3"'],
+    }),
   ),
 });
 export const IfNoneMatchHeaders = Type.Object({

@@ -1,3 +1,4 @@
+import { findUnfaithfulNumber } from '../../http/json-numbers.js';
 import { findUnstorableText } from '../../http/validation.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
 import { AppErrors } from '../apps/errors.js';
@@ -38,7 +39,7 @@ function containmentText(raw: string): string {
   } catch {
     throw invalid('is not valid JSON (URL-encode it, e.g. contains=%7B%22plan%22%3A%22pro%22%7D)');
   }
-  const unstorable = findUnstorableText(value, 'querystring/contains');
+  const unstorable = findUnstorableText(value, 'querystring/contains') ?? findUnfaithfulNumber(raw, 'querystring/contains');
   if (unstorable) throw invalid(unstorable.message);
   if (nestingDepth(value, MAX_PROFILE_DEPTH) > MAX_PROFILE_DEPTH) throw invalid(`nests more than ${MAX_PROFILE_DEPTH} levels`);
   return JSON.stringify(value);

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
 import { decodeCursor, page } from '../../http/pagination.js';
@@ -32,16 +33,30 @@ export const problems = {
   appNotFound: { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' },
   profileNotFound: { ...ProblemSchema, description: 'No such profile for this user and app (`profile_not_found`)' },
   tooLarge: { ...ProblemSchema, description: 'profile_data is larger than the configured limit, 256 KiB by default (`profile_too_large`)' },
-  stale: { ...ProblemSchema, description: 'If-Match names an older version; the ETag header has the current one (`precondition_failed`)' },
+  stale: {
+    ...ProblemSchema,
+    description:
+      'If-Match names an older version (the ETag header has the current one), or the profile does not exist (no ETag); without If-Match a missing profile is 404 (`precondition_failed`)',
+  },
   schema: {
     ...ProblemSchema,
     description: "profile_data does not match the app's JSON Schema: one errors[] entry per violation (`schema_violation`)",
+  },
+  limit: {
+    ...ProblemSchema,
+    description:
+      "The user already has as many profiles in this app as allowed, 1,000 by default (`profile_limit_reached`), or the user's profile_data across all apps would exceed its limit, 64 MiB by default (`profile_bytes_limit_reached`)",
+  },
+  bytesLimit: {
+    ...ProblemSchema,
+    description: "The user's profile_data across all apps would exceed its limit, 64 MiB by default (`profile_bytes_limit_reached`)",
   },
 };
 
 export const writeResponses = {
   200: withHeaders(ProfileEnvelope, 'ETag'),
   404: problems.profileNotFound,
+  409: problems.bytesLimit,
   412: problems.stale,
   413: problems.tooLarge,
   422: problems.schema,
@@ -61,11 +76,13 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         operationId: 'createOwnProfile',
         tags: ['profiles', 'user'],
         summary: 'Create a profile for yourself in an app',
-        description: 'A user may hold several profiles per app. Answers with ETag and Location of the new profile.',
+        description:
+          'A user may hold several profiles per app, up to a limit (409 profile_limit_reached), and profile_data of all apps together up to another (409 profile_bytes_limit_reached). Answers with ETag and Location of the new profile.',
         body: CreateProfileBody,
         response: {
           201: withHeaders(ProfileEnvelope, 'ETag', 'Location'),
           404: problems.appNotFound,
+          409: problems.limit,
           413: problems.tooLarge,
           422: problems.schema,
         },
@@ -209,14 +226,16 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         tags: ['user', 'profiles'],
         summary: 'Download everything Sentinel stores about you',
         description:
-          'One JSON document: your account, every profile in every app (with those apps), your sessions (never their tokens) and the security events about your account. Secrets (password hash, TOTP secret, recovery codes, tokens) are never included. The export itself is recorded as a security event.',
+          'One JSON document: your account, every profile in every app (with those apps), your sessions (never their tokens) and the security events about your account. Secrets (password hash, TOTP secret, recovery codes, tokens) are never included. The export itself is recorded as a security event. The document is streamed as it is read (chunked, no Content-Length); if reading fails midway the connection is cut, so a document that ends is always complete. Profiles created after the export started are left out.',
         response: { 200: withHeaders(ExportSchema, 'Content-Disposition') },
       },
     },
     async (request, reply) => {
-      const document = await exportService.exportFor(principalOf(request), contextOf(request));
-      reply.header('Content-Disposition', `attachment; filename="sentinel-export-${document.user.user_id}.json"`);
-      return document;
+      const exported = await exportService.exportFor(principalOf(request), contextOf(request));
+      reply.header('Content-Disposition', `attachment; filename="sentinel-export-${exported.userId}.json"`);
+      // A stream skips the response serializer (hence the cast): the service writes exactly ExportSchema's fields.
+      const body = Readable.from(exported.chunks, { objectMode: false });
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 }
