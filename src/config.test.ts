@@ -96,6 +96,32 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads SENTINEL_TRUST_PROXY as the proxies to believe: none by default, or their addresses', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    for (const off of ['false', '0', 'off', ' FALSE ']) expect(loadConfig({ SENTINEL_TRUST_PROXY: off }).trustProxy).toBe(false);
+    expect(loadConfig({ SENTINEL_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,2001:db8::/32, ::1, loopback' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '192.168.0.0/16',
+      '2001:db8::/32',
+      '::1',
+      'loopback',
+    ]);
+  });
+
+  it.each([
+    ['true', /SENTINEL_TRUST_PROXY=true would take a client's own X-Forwarded-For as its address; set false, or the addresses/],
+    ['yes', /SENTINEL_TRUST_PROXY=yes would take/],
+    ['1', /SENTINEL_TRUST_PROXY=1: a hop count would also believe a client that connects directly; set false, or the addresses/],
+    ['2', /a hop count/],
+    ['proxy.example.com', /SENTINEL_TRUST_PROXY: "proxy.example.com" is not one of false, or the addresses/],
+    ['10.0.0.0/33', /"10.0.0.0\/33" is not one of/],
+    ['10.0.0.1,,10.0.0.2', /"" is not one of/],
+    ['10.0.0.0/8/1', /is not one of/],
+  ])('refuses SENTINEL_TRUST_PROXY=%s with a line naming the choices', (value, message) => {
+    expect(() => loadConfig({ SENTINEL_TRUST_PROXY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ SENTINEL_TRUST_PROXY: value })).toThrow(message);
+  });
+
   it('accepts a JWT secret of exactly 32 bytes', () => {
     expect(loadConfig({ SENTINEL_JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toHaveLength(32);
   });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 
 /** Everything Sentinel reads from its environment, validated once at start. */
@@ -19,7 +20,11 @@ export interface Config {
   bulkBodyLimitBytes: number;
   profileMaxBytes: number;
   argon2: Argon2Params;
-  trustProxy: boolean;
+  /**
+   * The reverse proxies whose X-Forwarded-For Sentinel believes (addresses, CIDRs, or
+   * `loopback` / `linklocal` / `uniquelocal`), as Fastify's `trustProxy` takes them; false: none.
+   */
+  trustProxy: false | string[];
   logLevel: string;
   /** Seconds a soft-deleted user is kept before being purged automatically; 0 = never. */
   deletedUserRetentionSeconds: number;
@@ -152,7 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
       iterations: integer(env, 'SENTINEL_ARGON2_ITERATIONS', OWASP_ARGON2.iterations, 1, 100),
       parallelism: integer(env, 'SENTINEL_ARGON2_PARALLELISM', OWASP_ARGON2.parallelism, 1, 16),
     },
-    trustProxy: boolean(env, 'SENTINEL_TRUST_PROXY', false),
+    trustProxy: trustedProxies(read('SENTINEL_TRUST_PROXY')),
     logLevel,
     deletedUserRetentionSeconds: durationOrNever(env, 'SENTINEL_DELETED_USER_RETENTION', 30 * 86_400),
     encryptionKey,
@@ -276,10 +281,38 @@ function bytes(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+/** Ranges @fastify/proxy-addr knows by name. */
+const NAMED_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const TRUST_PROXY_CHOICES =
+  'false, or the addresses of the proxies in front of Sentinel, comma-separated: IPs, CIDRs (10.0.0.0/8), loopback, linklocal, uniquelocal';
+
+/**
+ * SENTINEL_TRUST_PROXY: whose X-Forwarded-For to believe. `true` would believe the client's own
+ * left-most entry, and a hop count believes whoever connects directly (Fastify 5 disables both
+ * for that reason), so only the proxies' addresses are accepted.
+ */
+function trustedProxies(raw: string | undefined): false | string[] {
+  const value = raw?.toLowerCase();
+  if (value === undefined || ['false', '0', 'no', 'off'].includes(value)) return false;
+  if (['true', 'yes', 'on'].includes(value)) {
+    throw new ConfigError(
+      `SENTINEL_TRUST_PROXY=${raw} would take a client's own X-Forwarded-For as its address; set ${TRUST_PROXY_CHOICES}`,
+    );
+  }
+  if (/^\d+$/.test(value)) {
+    throw new ConfigError(
+      `SENTINEL_TRUST_PROXY=${raw}: a hop count would also believe a client that connects directly; set ${TRUST_PROXY_CHOICES}`,
+    );
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !NAMED_PROXY_RANGES.includes(entry) && !isAddressOrCidr(entry));
+  if (bad.length > 0) throw new ConfigError(`SENTINEL_TRUST_PROXY: "${bad.join('", "')}" is not one of ${TRUST_PROXY_CHOICES}`);
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }

@@ -212,6 +212,14 @@ describe.concurrent('sentinel serve: startup failures in one line', { timeout: 1
     const result = await runCli(['serve'], engineEnv(tempDir(), { SENTINEL_LOG_LEVEL: 'verbose' }));
     oneLine(result, 'SENTINEL_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "verbose"');
   });
+
+  it('SENTINEL_TRUST_PROXY=true, which would believe any X-Forwarded-For', async () => {
+    const result = await runCli(['serve'], engineEnv(tempDir(), { SENTINEL_TRUST_PROXY: 'true' }));
+    oneLine(
+      result,
+      "SENTINEL_TRUST_PROXY=true would take a client's own X-Forwarded-For as its address; set false, or the addresses of the proxies in front of Sentinel, comma-separated: IPs, CIDRs (10.0.0.0/8), loopback, linklocal, uniquelocal",
+    );
+  });
 });
 
 function escapeRegExp(text: string): string {
