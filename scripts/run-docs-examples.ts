@@ -70,6 +70,14 @@ async function runScript(script: string, work: string, port: number): Promise<{ 
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Interrupted (Ctrl-C, CI cancelled): stop the group first, or the server would outlive the runner.
+  const interrupted = (signal: NodeJS.Signals) => {
+    void stopGroup(child.pid!).finally(() => {
+      fs.rmSync(work, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk));
@@ -81,6 +89,7 @@ async function runScript(script: string, work: string, port: number): Promise<{ 
   const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
   clearTimeout(timer);
   await stopGroup(child.pid!);
+  process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
   return { code, output };
 }
 
