@@ -22,8 +22,8 @@ export interface TotpServicesDeps {
   sessions: SessionService;
   audit: AuditLog;
   clock: Clock;
-  /** The instance's master secret; the TOTP key is derived from it. */
-  encryptionKey: string;
+  /** The instance's master secret (or key ring: see SecretBox); the TOTP key is derived from it. */
+  encryptionKey: ConstructorParameters<typeof SecretBox>[0];
   issuer: string;
 }
 
