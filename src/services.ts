@@ -136,6 +136,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     audit,
     passwords,
     tokens,
+    revocations,
     revocationSync,
     sessions,
     accounts,
