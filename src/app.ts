@@ -101,7 +101,13 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   installNotModified(app);
   installAuth(app, {
     verifyAccessToken: (token) => tokens.verify(token),
-    verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps),
+    // A generated key can be rotated while this process runs (sentinel api-key rotate): read it from the database.
+    verifyApiKey: apiKeyVerifier(
+      config.apiKey === undefined
+        ? { hash: deps.secrets.bootstrapApiKeyHash, db: database.db }
+        : { hash: deps.secrets.bootstrapApiKeyHash },
+      apps,
+    ),
   });
   await installRateLimit(app, {
     max: config.rateLimitMax,

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { CliError } from './cli/errors.js';
+import { apiKeyCommands } from './cli/api-key.js';
 import { auditCommands } from './cli/audit.js';
+import { backupCommand } from './cli/backup.js';
+import { encryptionKeyCommands } from './cli/encryption-key.js';
 import { importCommand } from './cli/import.js';
 import { operatorCommands } from './cli/operator.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -38,6 +41,9 @@ program
 operatorCommands(program);
 auditCommands(program);
 importCommand(program);
+backupCommand(program);
+apiKeyCommands(program);
+encryptionKeyCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   const database = databaseErrorOf(error);
