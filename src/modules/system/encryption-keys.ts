@@ -75,10 +75,23 @@ export class EncryptionKeyRing implements KeyRing {
     this.keys = keys;
   }
 
-  /** Reads the generated ring again every KEY_RING_REFRESH_MS (a configured ring never changes); returns a stop function. */
+  /**
+   * Reads the generated ring again every KEY_RING_REFRESH_MS (a configured ring never
+   * changes); returns a stop function. A failure is reported once until a read succeeds
+   * again: a database outage should not fill the log.
+   */
   watch(db: Executor, onError: (error: unknown) => void, everyMs = KEY_RING_REFRESH_MS): () => void {
     if (this.configured) return () => {};
-    const timer = setInterval(() => void this.refresh(db).catch(onError), everyMs);
+    let failing = false;
+    const read = () =>
+      this.refresh(db).then(
+        () => (failing = false),
+        (error: unknown) => {
+          if (!failing) onError(error);
+          failing = true;
+        },
+      );
+    const timer = setInterval(() => void read(), everyMs);
     timer.unref();
     return () => clearInterval(timer);
   }
