@@ -25,6 +25,10 @@ import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { databaseCheck } from './modules/system/database-check.js';
 import { installReadiness } from './modules/system/readiness.js';
 import { systemRoutes } from './modules/system/routes.js';
+import { installSecurityHeaders } from './modules/system/security-headers.js';
+import { countLoginOutcomes, installHttpMetrics, timePasswords } from './modules/metrics/instrument.js';
+import { Metrics } from './modules/metrics/metrics.js';
+import { metricsRoutes } from './modules/metrics/routes.js';
 import { totpOperatorRoutes } from './modules/totp/operator-routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
 import { createServices, type Services } from './services.js';
@@ -75,6 +79,9 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   }).withTypeProvider() as unknown as TypedApp;
   const readiness = installReadiness(app);
   readiness.add('database', databaseCheck(database));
+  await installSecurityHeaders(app, { publicUrl: config.publicUrl });
+  const metrics = new Metrics({ pool: () => database.poolStats?.(), revokedSessions: () => services.revocations.size });
+  installHttpMetrics(app, metrics);
   const services = createServices({
     config,
     database,
@@ -85,6 +92,8 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     onWarning: (message, fields) => app.log.warn(fields, message),
   });
   const { tokens, apps, accounts, sessions, revocationSync } = services;
+  countLoginOutcomes(sessions, metrics);
+  timePasswords(services.passwords, metrics);
 
   installValidation(app);
   installJsonParsers(app);
@@ -92,14 +101,26 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   installNotModified(app);
   installAuth(app, {
     verifyAccessToken: (token) => tokens.verify(token),
-    verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps),
+    // A generated key can be rotated while this process runs (sentinel api-key rotate): read it from the database.
+    verifyApiKey: apiKeyVerifier(
+      config.apiKey === undefined
+        ? { hash: deps.secrets.bootstrapApiKeyHash, db: database.db }
+        : { hash: deps.secrets.bootstrapApiKeyHash },
+      apps,
+    ),
   });
-  await installRateLimit(app, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl });
+  await installRateLimit(app, {
+    max: config.rateLimitMax,
+    windowSeconds: config.rateLimitWindowSeconds,
+    redisUrl: config.redisUrl,
+    onExceeded: (request) => metrics.rateLimitRejections.inc({ route: request.routeOptions.url ?? 'unmatched' }),
+  });
   if (config.redisUrl) readiness.add('rate_limit_store', rateLimitStoreCheck(app));
   await installCors(app, services.appsAndProfiles.allowedOrigins);
   await installOpenApi(app, { version: VERSION, publicUrl: config.publicUrl });
 
   await app.register(systemRoutes, { database, readiness });
+  await app.register(metricsRoutes, { metrics, token: config.metricsToken });
   await app.register(authRoutes, { accounts, sessions });
   await app.register(userRoutes, { accounts });
   await app.register(appRoutes, { apps });

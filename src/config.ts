@@ -30,6 +30,10 @@ export interface Config {
   deletedUserRetentionSeconds: number;
   /** Master secret for data encrypted at rest (TOTP secrets); undefined means "generate one and keep it in the database". */
   encryptionKey: string | undefined;
+  /** Former values of SENTINEL_ENCRYPTION_KEY: they still open what they sealed, until `sentinel encryption-key rotate` re-encrypts it. */
+  previousEncryptionKeys: string[];
+  /** Bearer token GET /metrics asks for; undefined turns the route off (404). */
+  metricsToken: string | undefined;
   /** Issuer shown by authenticator apps next to the account (the otpauth:// URL's issuer). */
   totpIssuer: string;
   /** Requests per client IP per window on each credential route (login, register, refresh, OTP); 0 = no limit. */
@@ -113,6 +117,19 @@ export function loadConfig(env: Env = process.env): Config {
       `SENTINEL_ENCRYPTION_KEY is ${Buffer.byteLength(encryptionKey, 'utf8')} bytes; it must be at least ${MIN_ENCRYPTION_KEY_BYTES} bytes (try: openssl rand -base64 48)`,
     );
   }
+  const previousEncryptionKeys = (read('SENTINEL_ENCRYPTION_KEY_PREVIOUS') ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  if (previousEncryptionKeys.some((key) => Buffer.byteLength(key, 'utf8') < MIN_ENCRYPTION_KEY_BYTES)) {
+    throw new ConfigError(
+      `SENTINEL_ENCRYPTION_KEY_PREVIOUS must list keys of at least ${MIN_ENCRYPTION_KEY_BYTES} bytes, separated by commas`,
+    );
+  }
+  const metricsToken = read('SENTINEL_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('SENTINEL_METRICS_TOKEN must be at least 16 characters (try: openssl rand -hex 32)');
+  }
   const totpIssuer = read('SENTINEL_TOTP_ISSUER') ?? 'Sentinel';
   // Authenticator apps split the otpauth:// label on ':', and the issuer must fit one line.
   if (totpIssuer.includes(':') || /[\u0000-\u001f\u007f]/.test(totpIssuer) || totpIssuer.length > 100) {
@@ -161,6 +178,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     deletedUserRetentionSeconds: durationOrNever(env, 'SENTINEL_DELETED_USER_RETENTION', 30 * 86_400),
     encryptionKey,
+    previousEncryptionKeys,
+    metricsToken,
     totpIssuer,
     rateLimitMax: integer(env, 'SENTINEL_RATE_LIMIT_MAX', 30, 0, 1_000_000),
     rateLimitWindowSeconds: duration(env, 'SENTINEL_RATE_LIMIT_WINDOW', 60),

@@ -17,6 +17,12 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp({ config, database: runtime.database, secrets });
   reportDatabaseError = (error) => app.log.warn({ code: (error as { code?: unknown }).code }, `database connection: ${error.message}`);
   if (secrets.apiKeyNotice) app.log.info(secrets.apiKeyNotice);
+  const socket = await runtime.share((message) => app.log.warn(message));
+  // A key rotation (sentinel encryption-key rotate) reaches this process without a restart.
+  const stopWatchingKeys = secrets.encryptionKeys?.watch(runtime.database.db, (error) =>
+    app.log.warn({ err: error }, 'could not read the encryption keys again'),
+  );
+  app.addHook('onClose', async () => stopWatchingKeys?.());
 
   let phase: 'serving' | 'grace' | 'closing' = 'serving';
   let endGrace = () => {};
@@ -61,6 +67,7 @@ export async function serve(config: Config): Promise<void> {
   app.log.info(
     `Sentinel ${runtime.database.engine === 'pglite' ? `on PGlite (${config.dataDir})` : 'on PostgreSQL'}; API docs at http://${config.host}:${config.port}/docs`,
   );
+  if (socket) app.log.info(`Other sentinel commands on ${config.dataDir} use this server's database through ${socket}`);
 }
 
 /** The usual reasons a port cannot be had, in one line. */

@@ -104,7 +104,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     sessions,
     audit,
     clock,
-    encryptionKey: secrets.encryptionKey ?? secrets.jwtSecret,
+    encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
     issuer: config.totpIssuer,
   });
   const operators = createOperatorServices({
@@ -136,6 +136,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     audit,
     passwords,
     tokens,
+    revocations,
     revocationSync,
     sessions,
     accounts,

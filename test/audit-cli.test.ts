@@ -147,13 +147,14 @@ describe('sentinel audit tail', () => {
     expect(fs.existsSync(path.join(dir, 'sentinel.lock'))).toBe(false);
   });
 
-  it('next to a running server: on PGlite names the process holding the data directory, on PostgreSQL just runs', async () => {
-    const lock = lockDataDir(dir, 'serve');
+  // Next to a running server it runs through the server's socket: test/shared-pglite.test.ts.
+  it('next to another command: on PGlite names the process holding the data directory, on PostgreSQL just runs', async () => {
+    const lock = lockDataDir(dir, 'import');
     try {
       const result = await runCli(['audit', 'tail', '-n', '1'], env());
       if (testEngine === 'pglite') {
         expect(result.code).toBe(1);
-        expect(result.stderr).toContain(`in use by process ${process.pid} (sentinel serve`);
+        expect(result.stderr).toContain(`in use by process ${process.pid} (sentinel import`);
         expect(result.stdout).toBe('');
       } else {
         expect(result.code).toBe(0);

@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../src/db/data-dir-lock.js';
+import { apiKeyFile } from '../src/modules/system/instance-secrets.js';
 import { cliEnv, runCli, startServer, tempDir, type CliResult } from './helpers/cli.js';
 import { createTestDatabase, testEngine, type TestDatabase } from './helpers/database.js';
 
@@ -38,13 +39,14 @@ describe('sentinel migrate', () => {
     expect(fs.existsSync(path.join(dir, 'sentinel.lock'))).toBe(false);
   });
 
-  it('stops with a message naming the process that holds the data directory, touching nothing', async () => {
+  // A running `sentinel serve` shares the directory instead: test/shared-pglite.test.ts.
+  it('stops with a message naming the command that holds the data directory, touching nothing', async () => {
     const dir = tempDir();
-    const lock = lockDataDir(dir, 'serve');
+    const lock = lockDataDir(dir, 'import');
     try {
       const result = await runCli(['migrate'], cliEnv({ SENTINEL_DATA_DIR: dir }));
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`in use by process ${process.pid} (sentinel serve`);
+      expect(result.stderr).toContain(`in use by process ${process.pid} (sentinel import`);
       expect(fs.existsSync(path.join(dir, 'pglite'))).toBe(false);
     } finally {
       lock.release();
@@ -122,7 +124,8 @@ describe('sentinel serve', () => {
     await fresh?.database.close();
     const env = cliEnv({ SENTINEL_DATA_DIR: dir, DATABASE_URL: fresh?.url, SENTINEL_LOG_LEVEL: 'info' });
     const first = await startServer(env);
-    const keyFile = path.join(dir, 'bootstrap-api-key');
+    // One key file per database: PGlite's is bootstrap-api-key, a PostgreSQL database's names it.
+    const keyFile = apiKeyFile({ dataDir: dir, databaseUrl: fresh?.url });
     let token: string;
     try {
       expect(first.output()).toContain(keyFile);

@@ -79,6 +79,7 @@ const example = (code: string, marks: Partial<Example> = {}): Example => ({
   line: 1,
   code,
   notRun: undefined,
+  background: false,
   expect: [],
   expectProblems: [],
   ...marks,
@@ -101,6 +102,18 @@ describe('docs examples: the script and its checks', () => {
     const { code, outputs } = run([example('A=1'), example('echo "$A http://localhost:3000/x 127.0.0.1:3000"'), example('echo done')]);
     expect(code).toBe(0);
     expect([...outputs.values()].map((text) => text.trim())).toEqual(['', '1 http://localhost:4321/x localhost:4321', 'done', '']);
+  });
+
+  it('runs a block marked background while the next ones go on, as a reader keeps a server running', () => {
+    const blocks = extractExamples(
+      'p.md',
+      '<!-- background: a server -->\n```bash\nsleep 0.3; echo late > bg.txt\n```\n```bash\ntest ! -e bg.txt; echo first\n```',
+    );
+    expect(blocks.map((block) => block.background)).toEqual([true, false]);
+    const { code, outputs } = run([...blocks, example('until [ -e bg.txt ]; do sleep 0.05; done; cat bg.txt')]);
+    expect(code).toBe(0);
+    expect(outputs.get(1)!.trim()).toBe('first');
+    expect(outputs.get(2)!.trim()).toBe('late');
   });
 
   it('stops at the first failing command', () => {

@@ -4,6 +4,8 @@
  * rendered page) steer the run:
  *
  *   <!-- not-run: why -->           before the block: skip it (the reason is required and printed)
+ *   <!-- background: why -->        before the block: run it in the background (a server the
+ *                                   next examples talk to, as a reader keeps it running)
  *   <!-- expect: some text -->      after the block: its output must contain this text
  *   <!-- expect-problem: code -->   after the block: it must answer this problem type; without it,
  *                                   any `urn:sentinel:problem:` in the output fails the block
@@ -15,6 +17,8 @@ export interface Example {
   code: string;
   /** Why the block is skipped; undefined when it runs. */
   notRun: string | undefined;
+  /** Runs in the background (a server the next examples use). */
+  background: boolean;
   expect: string[];
   expectProblems: string[];
 }
@@ -22,6 +26,7 @@ export interface Example {
 const SHELL_LANGUAGES = new Set(['bash', 'sh', 'shell', 'console']);
 const FENCE = /^(\s*)(`{3,})\s*([\w-]*)/;
 const NOT_RUN = /^<!--\s*not-run(?::\s*(.*?))?\s*-->$/;
+const BACKGROUND = /^<!--\s*background:\s*.+?\s*-->$/;
 const EXPECT = /^<!--\s*expect:\s*(.+?)\s*-->$/;
 const EXPECT_PROBLEM = /^<!--\s*expect-problem:\s*([a-z_]+)\s*-->$/;
 
@@ -44,13 +49,22 @@ export function extractExamples(file: string, markdown: string): Example[] {
     if (i >= lines.length) throw new ExampleMarkupError(`${file}:${start + 1}: the code block is never closed`);
     if (!SHELL_LANGUAGES.has(language)) continue;
 
-    const example: Example = { file, line: start + 1, code: body.join('\n'), notRun: undefined, expect: [], expectProblems: [] };
+    const example: Example = {
+      file,
+      line: start + 1,
+      code: body.join('\n'),
+      notRun: undefined,
+      background: false,
+      expect: [],
+      expectProblems: [],
+    };
     const before = previousComment(lines, start);
     const notRun = before === undefined ? null : NOT_RUN.exec(before);
     if (notRun) {
       if (!notRun[1]) throw new ExampleMarkupError(`${file}:${start + 1}: <!-- not-run --> needs a reason: <!-- not-run: why -->`);
       example.notRun = notRun[1];
     }
+    example.background = before !== undefined && BACKGROUND.test(before);
     for (const comment of followingComments(lines, i)) {
       const expected = EXPECT.exec(comment);
       const problem = EXPECT_PROBLEM.exec(comment);

@@ -26,7 +26,8 @@ export function shellScript(examples: Example[], port: number): string {
   ];
   examples.forEach((example, index) => {
     parts.push(`__mark ${index}`);
-    parts.push(example.code.replace(/\b(localhost|127\.0\.0\.1):3000\b/g, `localhost:${port}`));
+    const code = example.code.replace(/\b(localhost|127\.0\.0\.1):3000\b/g, `localhost:${port}`);
+    parts.push(example.background ? `(\n${code}\n) &` : code);
     const captured = [...example.code.matchAll(CAPTURE)].map((match) => match[1]!);
     if (captured.length > 0) parts.push(`__captured ${[...new Set(captured)].join(' ')}`);
   });

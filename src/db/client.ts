@@ -7,7 +7,9 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { fileURLToPath } from 'node:url';
 import { DatabaseUnreachableError, describeConnectionFailure } from './errors.js';
+import type pg from 'pg';
 import { PostgresListeners } from './listeners.js';
+import { SOCKET_PORT } from './pglite-socket.js';
 import { createPool } from './pool.js';
 import * as schema from './schema.js';
 
@@ -28,6 +30,10 @@ export type Engine = 'pglite' | 'postgres';
 export interface Database {
   readonly engine: Engine;
   readonly db: Db;
+  /** The PGlite instance when this process opened the data directory itself (serve shares it over a socket). */
+  readonly pglite?: PGlite;
+  /** Connections in use and waiting, for the metrics; undefined where this process opened PGlite itself. */
+  poolStats?(): PoolStats;
   /**
    * Tells the other `sentinel serve` processes on this database about a change
    * (PostgreSQL NOTIFY). PGlite serves one process only, so there it does nothing.
@@ -40,9 +46,20 @@ export interface Database {
   close(): Promise<void>;
 }
 
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface DatabaseOptions {
   /** postgres://... for a PostgreSQL server; otherwise PGlite. */
   url?: string | undefined;
+  /**
+   * The directory holding the socket of a `sentinel serve` that shares its PGlite database
+   * (src/db/pglite-socket.ts): the database is reached through it, not opened.
+   */
+  pgliteSocketDir?: string | undefined;
   /** PGlite data directory; omitted means in memory (tests). */
   pgliteDir?: string | undefined;
   poolSize?: number;
@@ -53,7 +70,9 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options) : openPglite(options.pgliteDir);
+  if (options.url) return openPostgres(options.url, options);
+  if (options.pgliteSocketDir) return openSharedPglite(options.pgliteSocketDir, options);
+  return openPglite(options.pgliteDir);
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
@@ -62,6 +81,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   return {
     engine: 'pglite',
     db,
+    pglite: client,
     notify: async () => {},
     listen: async () => async () => {},
     migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER }),
@@ -85,6 +105,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   return {
     engine: 'postgres',
     db,
+    poolStats: () => statsOf(pool),
     notify: async (channel, payload) => {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
@@ -105,6 +126,39 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       await pool.end();
     }),
   };
+}
+
+/**
+ * A PGlite database another process (`sentinel serve`) owns and shares on a Unix socket:
+ * node-postgres through the socket, with PGlite's semantics (one backend, so no NOTIFY to
+ * other processes and no advisory lock worth taking: the socket runs one transaction at a time).
+ */
+async function openSharedPglite(socketDir: string, options: DatabaseOptions): Promise<Database> {
+  const pool = createPool(
+    { host: socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres' },
+    // Two: migrate() reads and writes the journal on separate connections.
+    { max: 2, connectTimeoutMs: options.connectTimeoutMs ?? 5000, onError: options.onError },
+  );
+  try {
+    const probe = await pool.connect();
+    probe.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseUnreachableError(`cannot reach the database shared on ${socketDir}: ${(error as Error).message}`, { cause: error });
+  }
+  return {
+    engine: 'pglite',
+    db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    poolStats: () => statsOf(pool),
+    notify: async () => {},
+    listen: async () => async () => {},
+    migrate: () => migratePg(drizzlePg({ client: pool }), { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: once(() => pool.end()),
+  };
+}
+
+function statsOf(pool: pg.Pool): PoolStats {
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
 /** Closing twice (a shutdown signal during a failed start, say) must not throw. */

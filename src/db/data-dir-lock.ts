@@ -8,17 +8,32 @@ import path from 'node:path';
  */
 export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError';
+
+  constructor(
+    message: string,
+    /** Who holds the directory, when it could be read. */
+    readonly holder?: LockHolder,
+  ) {
+    super(message);
+  }
 }
 
-interface LockHolder {
+export interface LockHolder {
   pid: number;
   command: string;
   host: string;
   started_at: string;
+  /**
+   * Set by `sentinel serve` once it has opened the database: the Unix socket other commands
+   * reach it through, or null when it shares none. Absent while it is still starting.
+   */
+  socket?: string | null;
 }
 
 export interface DataDirLock {
   release(): void;
+  /** Tells later commands where this process shares the database (null: it does not). */
+  announceSocket(socket: string | null): void;
 }
 
 /** Locks this process holds: a lock file with our own pid but not in here is a stale one (a container restarted as pid 1). */
@@ -39,7 +54,13 @@ export function lockDataDir(dataDir: string, command: string): DataDirLock {
         process.off('exit', release);
       };
       process.on('exit', release);
-      return { release };
+      const announceSocket = (socket: string | null) => {
+        // Written whole under another name, then renamed: a reader never sees half a file.
+        const next = `${file}.${process.pid}`;
+        fs.writeFileSync(next, JSON.stringify({ ...me, socket }), { mode: 0o600 });
+        fs.renameSync(next, file);
+      };
+      return { release, announceSocket };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -50,6 +71,7 @@ export function lockDataDir(dataDir: string, command: string): DataDirLock {
         `The data directory ${dataDir} is in use by process ${who.pid} (sentinel ${who.command}, ` +
           `started ${who.started_at} on ${who.host}). PGlite allows one process per data directory: ` +
           `stop that process first, or run this command with DATABASE_URL pointing at a PostgreSQL server.`,
+        holder,
       );
     }
     // The holder is gone (crash, kill -9): its lock is stale.
@@ -64,6 +86,11 @@ function readHolder(file: string): LockHolder | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether the holder runs on this machine (its socket, if any, is reachable from here). */
+export function isLocal(holder: LockHolder): boolean {
+  return holder.host === os.hostname();
 }
 
 function isRunning(holder: LockHolder): boolean {

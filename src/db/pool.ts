@@ -12,7 +12,7 @@ export interface PoolOptions {
 export const APPLICATION_NAME = 'sentinel';
 
 /**
- * A node-postgres pool that survives its server going away.
+ * A node-postgres pool (a connection URL, or a socket's directory and port) that survives its server going away.
  *
  * pg's pool only listens for errors on idle clients. A client checked out for a Drizzle
  * transaction whose connection drops emits `error` with no listener, which kills the
@@ -21,9 +21,9 @@ export const APPLICATION_NAME = 'sentinel';
  * when it connects; a checked-out client that loses its connection is released at once with
  * the error, which makes the pool discard it, and the later release by its user does nothing.
  */
-export function createPool(url: string, options: PoolOptions): pg.Pool {
+export function createPool(server: string | Pick<pg.PoolConfig, 'host' | 'port' | 'user' | 'database'>, options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: url,
+    ...(typeof server === 'string' ? { connectionString: server } : server),
     max: options.max,
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 10_000,

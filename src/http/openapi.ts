@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { DOCS_POLICY } from '../modules/system/security-headers.js';
 import { documentRoute, withErrorAnswers } from './route-docs.js';
 import { PROBLEM_SCHEMA_ID, ProblemSchema } from './schemas.js';
 
@@ -65,6 +66,7 @@ export async function installOpenApi(app: FastifyInstance, { version, publicUrl 
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  // The page's own content security policy; validatorUrl: null keeps it from loading a badge from another site.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, validatorUrl: null }, staticCSP: DOCS_POLICY });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
 }

@@ -1,5 +1,5 @@
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
 import { HttpErrors } from './errors.js';
@@ -21,6 +21,8 @@ export interface RateLimitOptions {
   max: number;
   windowSeconds: number;
   redisUrl: string | undefined;
+  /** Called for each request the limit refuses (metrics). */
+  onExceeded?: (request: FastifyRequest) => void;
 }
 
 /** Where the per-IP counters live now. */
@@ -62,6 +64,7 @@ export async function installRateLimit(app: FastifyInstance, options: RateLimitO
     ...(limited ? {} : { allowList: () => true }),
     timeWindow: options.windowSeconds * 1000,
     ...(shared ? { store: fallbackStoreClass(shared) } : {}),
+    ...(options.onExceeded ? { onExceeded: options.onExceeded } : {}),
     errorResponseBuilder: (_request, context) =>
       Object.assign(HttpErrors.rateLimited(`Too many attempts from this address; retry in ${context.after}`), { statusCode: 429 }),
   });

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase, testEngine, type TestDatabase } from './database.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(ROOT, 'src', 'cli.ts');
@@ -89,4 +91,22 @@ export async function startServer(
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-test-'));
+}
+
+/**
+ * For a file of command tests: on PostgreSQL (TEST_DATABASE_URL), a database of its own,
+ * closed at once (the commands open their own connections) and dropped after the file;
+ * on PGlite, nothing. Call at the top of the file.
+ */
+export function commandDatabase(): { url(): string | undefined } {
+  let postgres: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (testEngine !== 'postgres') return;
+    postgres = await createTestDatabase();
+    await postgres.database.close();
+  });
+  afterAll(async () => {
+    await postgres?.drop().catch(() => {});
+  });
+  return { url: () => postgres?.url };
 }

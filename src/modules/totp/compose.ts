@@ -22,16 +22,19 @@ export interface TotpServicesDeps {
   sessions: SessionService;
   audit: AuditLog;
   clock: Clock;
-  /** The instance's master secret; the TOTP key is derived from it. */
-  encryptionKey: string;
+  /** The instance's master secret (or key ring: see SecretBox); the TOTP key is derived from it. */
+  encryptionKey: ConstructorParameters<typeof SecretBox>[0];
   issuer: string;
 }
+
+/** The HKDF purpose of the key that seals TOTP secrets (the re-key command uses it too). */
+export const TOTP_SECRET_PURPOSE = 'totp-secret';
 
 /** The TOTP services, for the composition root (src/services.ts). */
 export function createTotpServices(deps: TotpServicesDeps): { totp: TotpService; otpLogin: OtpLoginService } {
   const { db, users, challenges, passwordAttempts, sessions, audit, clock } = deps;
   const repository = new TotpRepository(db);
-  const secrets = new SecretBox(deps.encryptionKey, 'totp-secret');
+  const secrets = new SecretBox(deps.encryptionKey, TOTP_SECRET_PURPOSE);
   const limiter = new AttemptLimiter(deps.attemptCounters, SECOND_FACTOR_POLICY, clock);
   const factors = new SecondFactors({ totp: repository, secrets, clock, limiter });
   return {

@@ -18,16 +18,22 @@ export class UnreadableSecretError extends Error {
  * TOTP secret, say) no longer opens.
  */
 export class SecretBox {
-  private readonly key: Buffer;
+  private readonly derived = new Map<string, Buffer>();
 
-  /** `purpose` separates keys: the same master secret gives an unrelated key per purpose. */
-  constructor(masterSecret: string, purpose: string) {
-    this.key = Buffer.from(hkdfSync('sha256', Buffer.from(masterSecret, 'utf8'), Buffer.alloc(0), `sentinel:${purpose}:${FORMAT}`, 32));
-  }
+  /**
+   * `purpose` separates keys: the same master secret gives an unrelated key per purpose.
+   * A key ring (src/modules/system/encryption-keys.ts) seals with its current secret and
+   * opens with any of its secrets, read at each use, so a rotation reaches a running box.
+   */
+  constructor(
+    private readonly masterSecret: string | { readonly current: string; readonly all: readonly string[] },
+    private readonly purpose: string,
+  ) {}
 
   seal(plaintext: string, context: string): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
+    const master = typeof this.masterSecret === 'string' ? this.masterSecret : this.masterSecret.current;
+    const cipher = createCipheriv('aes-256-gcm', this.keyOf(master), iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [FORMAT, iv, cipher.getAuthTag(), ciphertext]
@@ -41,13 +47,26 @@ export class SecretBox {
     if (format !== FORMAT || iv === undefined || tag === undefined || ciphertext === undefined || rest.length > 0) {
       throw new UnreadableSecretError(`Unknown sealed format "${format ?? ''}"`);
     }
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
-      decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
-    } catch {
-      throw new UnreadableSecretError('The sealed value does not open with this key');
+    const masters = typeof this.masterSecret === 'string' ? [this.masterSecret] : this.masterSecret.all;
+    for (const master of masters) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', this.keyOf(master), Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
+        decipher.setAAD(Buffer.from(context, 'utf8'));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+      } catch {
+        // Sealed under another key of the ring, or not by this box at all.
+      }
     }
+    throw new UnreadableSecretError('The sealed value does not open with this key');
+  }
+
+  private keyOf(master: string): Buffer {
+    let key = this.derived.get(master);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', Buffer.from(master, 'utf8'), Buffer.alloc(0), `sentinel:${this.purpose}:${FORMAT}`, 32));
+      this.derived.set(master, key);
+    }
+    return key;
   }
 }

@@ -1,0 +1,141 @@
+import type { Command } from 'commander';
+import { eq, sql } from 'drizzle-orm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig, type Config } from '../config.js';
+import { queryRows, type Executor } from '../db/client.js';
+import { userTotp } from '../db/schema.js';
+import { AuditLog } from '../modules/audit/audit-log.js';
+import {
+  ENCRYPTION_KEY_SETTINGS,
+  KEY_RING_REFRESH_MS,
+  randomKey,
+  readStoredKeys,
+  type KeyRing,
+} from '../modules/system/encryption-keys.js';
+import { TOTP_SECRET_PURPOSE } from '../modules/totp/compose.js';
+import { secretContext } from '../modules/totp/factors.js';
+import { SecretBox, UnreadableSecretError } from '../modules/totp/secret-box.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { CLI_CONTEXT } from './context.js';
+
+/** Long enough for every running server to read the key ring twice. */
+const SETTLE_MS = 2 * KEY_RING_REFRESH_MS + 2000;
+
+export function encryptionKeyCommands(program: Command): void {
+  const encryptionKey = program.command('encryption-key').description('manage the key that encrypts TOTP secrets at rest');
+  encryptionKey
+    .command('rotate')
+    .description(
+      'encrypt every TOTP secret under a new key: a newly generated one, or SENTINEL_ENCRYPTION_KEY when set ' +
+        '(then the old key must be in SENTINEL_ENCRYPTION_KEY_PREVIOUS, or still the generated one). Servers keep running',
+    )
+    .action(async () => {
+      const config = loadConfig();
+      const runtime = await openRuntime(config, 'encryption-key rotate');
+      try {
+        const { rewritten, unreadable } =
+          config.encryptionKey === undefined ? await rotateGenerated(runtime) : await adoptConfigured(runtime, config);
+        process.stdout.write(`Re-encrypted ${rewritten} TOTP secret${rewritten === 1 ? '' : 's'} under the new key\n`);
+        if (unreadable > 0) {
+          process.stderr.write(
+            `sentinel: ${unreadable} TOTP secret${unreadable === 1 ? '' : 's'} opened with no known key and stayed as ${unreadable === 1 ? 'it was' : 'they were'} ` +
+              '(their users log in with a recovery code, or an operator turns their TOTP off)\n',
+          );
+        }
+      } finally {
+        await runtime.close();
+      }
+    });
+}
+
+/**
+ * A generated key: the new one is stored as `next` first, so that every running server
+ * (which reads the ring every few seconds) can open with it before anything is sealed
+ * under it; then one transaction re-encrypts every secret and makes it current, keeping the
+ * old one as `previous` for what a server still seals with it until it reads the ring again.
+ */
+async function rotateGenerated(runtime: Runtime): Promise<Rewrite> {
+  const { db } = runtime.database;
+  await queryRows(
+    db,
+    sql`INSERT INTO instance_settings (key, value) VALUES (${ENCRYPTION_KEY_SETTINGS.next}, ${randomKey()}) ON CONFLICT (key) DO NOTHING`,
+  );
+  if (runtime.access !== 'pglite') {
+    process.stderr.write(`sentinel: waiting ${SETTLE_MS / 1000} s for running servers to learn the new key\n`);
+    await sleep(SETTLE_MS);
+  }
+  return db.transaction(async (tx) => {
+    await queryRows(tx, sql`SELECT key FROM instance_settings WHERE key = ${ENCRYPTION_KEY_SETTINGS.current} FOR UPDATE`);
+    const stored = await readStoredKeys(tx);
+    if (!stored.next || !stored.current) throw new Error('Another rotation finished first: run the command again if you want another key');
+    const result = await reseal(tx, {
+      current: stored.next,
+      all: [stored.next, stored.current, ...(stored.previous ? [stored.previous] : [])],
+    });
+    await queryRows(
+      tx,
+      sql`INSERT INTO instance_settings (key, value) VALUES (${ENCRYPTION_KEY_SETTINGS.previous}, ${stored.current})
+          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    );
+    await queryRows(tx, sql`UPDATE instance_settings SET value = ${stored.next} WHERE key = ${ENCRYPTION_KEY_SETTINGS.current}`);
+    await queryRows(tx, sql`DELETE FROM instance_settings WHERE key = ${ENCRYPTION_KEY_SETTINGS.next}`);
+    await new AuditLog(tx).record({ action: 'instance.encryption_key_rotated', detail: { ...result, source: 'generated' } }, CLI_CONTEXT);
+    return result;
+  });
+}
+
+/**
+ * SENTINEL_ENCRYPTION_KEY is set (every server was restarted with it, and with the old key
+ * in SENTINEL_ENCRYPTION_KEY_PREVIOUS unless the old one was generated): re-encrypt under it
+ * and forget the generated keys, which nothing needs any more.
+ */
+async function adoptConfigured(runtime: Runtime, config: Config): Promise<Rewrite> {
+  return runtime.database.db.transaction(async (tx) => {
+    const stored = await readStoredKeys(tx);
+    const openers = [stored.current, stored.next, stored.previous].filter((key): key is string => key !== undefined);
+    const result = await reseal(tx, {
+      current: config.encryptionKey!,
+      all: [config.encryptionKey!, ...config.previousEncryptionKeys, ...openers],
+    });
+    if (result.unreadable === 0) {
+      await queryRows(
+        tx,
+        sql`DELETE FROM instance_settings WHERE key IN (${ENCRYPTION_KEY_SETTINGS.current}, ${ENCRYPTION_KEY_SETTINGS.next}, ${ENCRYPTION_KEY_SETTINGS.previous})`,
+      );
+    }
+    await new AuditLog(tx).record(
+      { action: 'instance.encryption_key_rotated', detail: { ...result, source: 'SENTINEL_ENCRYPTION_KEY' } },
+      CLI_CONTEXT,
+    );
+    return result;
+  });
+}
+
+interface Rewrite {
+  rewritten: number;
+  unreadable: number;
+}
+
+/** Opens every stored TOTP secret with any key of the ring and seals it again with the ring's current key. */
+async function reseal(tx: Executor, ring: KeyRing): Promise<Rewrite> {
+  const box = new SecretBox(ring, TOTP_SECRET_PURPOSE);
+  const rows = await tx.select({ userId: userTotp.userId, sealed: userTotp.secretEncrypted }).from(userTotp).for('update');
+  let rewritten = 0;
+  let unreadable = 0;
+  for (const { userId, sealed } of rows) {
+    let secret: string;
+    try {
+      secret = box.open(sealed, secretContext(userId));
+    } catch (error) {
+      if (!(error instanceof UnreadableSecretError)) throw error;
+      unreadable += 1;
+      continue;
+    }
+    await tx
+      .update(userTotp)
+      .set({ secretEncrypted: box.seal(secret, secretContext(userId)) })
+      .where(eq(userTotp.userId, userId));
+    rewritten += 1;
+  }
+  return { rewritten, unreadable };
+}

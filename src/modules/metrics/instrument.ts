@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../http/errors.js';
+import { AccountErrors, accountLocked } from '../accounts/errors.js';
+import type { Passwords } from '../accounts/passwords.js';
+import type { SessionService } from '../accounts/session-service.js';
+import type { LoginOutcome, Metrics } from './metrics.js';
+
+/** Label of requests no route matched: their raw paths would make one series per path a scanner tries. */
+const UNMATCHED = 'unmatched';
+
+/** Counts and times every answer by route template (`/operator/users/:userid`), never by raw path. */
+export function installHttpMetrics(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? UNMATCHED, status_code: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+}
+
+/**
+ * Counts logins by outcome where the outcome is decided: SessionService.login answers a
+ * session or a second-factor challenge, or throws the API's error. Wrapping the instance
+ * keeps the login rules free of metrics.
+ */
+export function countLoginOutcomes(sessions: SessionService, metrics: Metrics): void {
+  const login = sessions.login.bind(sessions);
+  const count = (outcome: LoginOutcome) => metrics.logins.inc({ outcome });
+  sessions.login = async (input, context) => {
+    try {
+      const result = await login(input, context);
+      count(result.kind === 'session' ? 'success' : 'otp_required');
+      return result;
+    } catch (error) {
+      count(loginFailure(error));
+      throw error;
+    }
+  };
+}
+
+function loginFailure(error: unknown): LoginOutcome {
+  if (!(error instanceof AppError)) return 'error';
+  if (error.code === AccountErrors.invalidCredentials.code) return 'wrong_password';
+  if (error.code === accountLocked(0).code) return 'locked';
+  return 'error';
+}
+
+/** Times hashing and checking passwords (argon2id, and imported hashes) on this instance's Passwords. */
+export function timePasswords(passwords: Passwords, metrics: Metrics): void {
+  const hash = passwords.hash.bind(passwords);
+  const check = passwords.check.bind(passwords);
+  passwords.hash = async (password) => {
+    const done = metrics.passwordHashing.startTimer({ operation: 'hash' });
+    try {
+      return await hash(password);
+    } finally {
+      done();
+    }
+  };
+  passwords.check = async (password, stored) => {
+    const done = metrics.passwordHashing.startTimer({ operation: 'verify' });
+    try {
+      return await check(password, stored);
+    } finally {
+      done();
+    }
+  };
+}
