@@ -19,6 +19,7 @@ import { appRoutes } from './modules/apps/routes.js';
 import { appProfileRoutes } from './modules/profiles/routes.js';
 import { importRoutes } from './modules/import/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
+import { keyRoutes } from './modules/keys/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
@@ -109,7 +110,14 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(totpOperatorRoutes, { totp: services.totp });
   await app.register(operatorRoutes, services.operators);
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
+  await app.register(keyRoutes, { keys: services.signingKeys.keys });
 
+  const { rotation, ring } = services.signingKeys;
+  app.addHook('onReady', async () => {
+    await rotation.ensureAlgorithm(config.jwtAlgorithm);
+    await ring.start();
+  });
+  app.addHook('onClose', () => ring.stop());
   app.addHook('onReady', () => revocationSync.start());
   app.addHook('onClose', () => revocationSync.stop());
   app.addHook('onReady', async () => services.operators.retention.start());

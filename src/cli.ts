@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { CliError } from './cli/errors.js';
 import { auditCommands } from './cli/audit.js';
 import { importCommand } from './cli/import.js';
+import { keyCommands } from './cli/keys.js';
 import { operatorCommands } from './cli/operator.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
@@ -34,6 +35,7 @@ program
 operatorCommands(program);
 auditCommands(program);
 importCommand(program);
+keyCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   const database = databaseErrorOf(error);
