@@ -13,6 +13,11 @@ export interface SentinelClientOptions {
   apiKey?: string;
   /** A session to start with, e.g. one saved by `onSessionChange`. */
   session?: Session | null;
+  /**
+   * Only an access token, for a backend acting for the user who sent it (no refresh: an
+   * expired token is a 401 SentinelError). Ignored when `session` is given.
+   */
+  accessToken?: string;
   /** Called after every login, refresh and logout; save the session here to keep it across page loads. */
   onSessionChange?: (session: Session | null) => void;
   /** A fetch of your own (tests, proxies); the global fetch otherwise. */
@@ -29,7 +34,7 @@ export function createSentinelClient(options: SentinelClientOptions) {
   const fetchImpl = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const api: Client<paths> = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), fetch: fetchImpl });
   const keeper = new SessionKeeper({
-    initial: options.session ?? null,
+    initial: options.session ?? (options.accessToken === undefined ? null : { token: options.accessToken }),
     onChange: options.onSessionChange ?? (() => {}),
     exchange: async (refreshToken) => (await call(api.POST('/auth/refresh', { body: { refresh_token: refreshToken } }))).data,
     fetch: fetchImpl,
@@ -67,7 +72,7 @@ export function createSentinelClient(options: SentinelClientOptions) {
     },
     /** Ends the session on the server (its tokens stop working at once) and forgets it here. */
     async logout(): Promise<void> {
-      if (!keeper.session) return;
+      if (!keeper.session && options.accessToken === undefined) return;
       try {
         await call(api.GET('/auth/logout'));
       } finally {

@@ -5,8 +5,11 @@ import type { Session } from './types.js';
 /** Routes that take their credentials in the body: a 401 there is about those, never about an expired access token. */
 const CREDENTIAL_PATHS = new Set(['/auth/register', '/auth/login', '/auth/verify-otp', '/auth/refresh']);
 
+/** A full session, or only an access token (a backend acting for the user whose token it was sent). */
+export type Held = Session | { token: string };
+
 export interface SessionKeeperOptions {
-  initial: Session | null;
+  initial: Held | null;
   onChange: (session: Session | null) => void;
   /** Exchanges a refresh token for a new session (POST /auth/refresh). */
   exchange: (refreshToken: string) => Promise<Session>;
@@ -21,7 +24,7 @@ export interface SessionKeeperOptions {
  * (a second use of a spent refresh token would end the session).
  */
 export class SessionKeeper {
-  private current: Session | null;
+  private current: Held | null;
   private refreshing: Promise<Session> | undefined;
 
   constructor(private readonly options: SessionKeeperOptions) {
@@ -29,7 +32,7 @@ export class SessionKeeper {
   }
 
   get session(): Session | null {
-    return this.current;
+    return this.current && 'refresh_token' in this.current ? this.current : null;
   }
 
   set(session: Session | null): void {
@@ -78,7 +81,7 @@ export class SessionKeeper {
   }
 
   private async exchange(): Promise<Session> {
-    const refreshToken = this.current?.refresh_token;
+    const refreshToken = this.session?.refresh_token;
     if (refreshToken === undefined) {
       throw new SentinelError({
         type: 'urn:sentinel:problem:unauthorized',

@@ -15,7 +15,7 @@ export interface RunningSentinel {
 }
 
 /** A port the system just gave out, so two test runs do not pick the same one. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
