@@ -112,11 +112,9 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
   await app.register(keyRoutes, { keys: services.signingKeys.keys });
 
-  const { rotation, ring } = services.signingKeys;
-  app.addHook('onReady', async () => {
-    await rotation.ensureAlgorithm(config.jwtAlgorithm);
-    await ring.start();
-  });
+  const { ring } = services.signingKeys;
+  // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.
+  app.addHook('onReady', () => ring.start());
   app.addHook('onClose', () => ring.stop());
   app.addHook('onReady', () => revocationSync.start());
   app.addHook('onClose', () => revocationSync.stop());

@@ -83,6 +83,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     ),
   );
   const signingKeys = createKeyServices({
+    algorithm: config.jwtAlgorithm,
     database,
     audit,
     clock,

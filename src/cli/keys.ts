@@ -41,6 +41,8 @@ async function withKeys(command: string, work: (services: KeyServices, config: C
   try {
     const secrets = await loadInstanceSecrets(runtime.database.db, config);
     const services = createKeyServices({
+      // The command never starts the ring, so it never switches the installation's algorithm.
+      algorithm: config.jwtAlgorithm,
       database: runtime.database,
       audit: new AuditLog(runtime.database.db),
       clock: systemClock,

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createScratchDatabase } from '../../../test/helpers/database.js';
 
 const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 
@@ -28,13 +29,17 @@ export function freePort(): Promise<number> {
 
 /**
  * A real `sentinel serve` from the build (dist/cli.js) on PGlite in a temporary data directory,
- * with an operator made first (PGlite lets one process at a time own the directory).
+ * with an operator made first (PGlite lets one process at a time own the directory). With
+ * TEST_DATABASE_URL set, on a PostgreSQL database of its own instead, as the server suite runs.
  */
 export async function startSentinel(extraEnv: Record<string, string> = {}): Promise<RunningSentinel> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const dir = mkdtempSync(path.join(tmpdir(), 'sentinel-client-'));
   const apiKey = 'sk_client_tests_0123456789abcdef';
   const operator = { email: 'admin@example.com', password: 'operator password' };
+  const postgres = process.env.TEST_DATABASE_URL
+    ? await createScratchDatabase(process.env.TEST_DATABASE_URL, 'sentinel_client')
+    : undefined;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -46,6 +51,7 @@ export async function startSentinel(extraEnv: Record<string, string> = {}): Prom
     SENTINEL_ARGON2_ITERATIONS: '1',
     SENTINEL_RATE_LIMIT_MAX: '0',
     SENTINEL_SHUTDOWN_GRACE: '0',
+    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
     ...extraEnv,
   };
   const created = spawnSync(process.execPath, [CLI, 'operator', 'create', '--email', operator.email, '--username', 'admin'], {
@@ -89,6 +95,7 @@ export async function startSentinel(extraEnv: Record<string, string> = {}): Prom
       child.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
+      await postgres?.drop();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { SecretBox } from '../totp/secret-box.js';
+import type { TokenAlgorithm } from './algorithms.js';
 import { KeyRing } from './key-ring.js';
 import { SigningKeyService } from './key-service.js';
 import { SigningKeysRepository } from './keys-repository.js';
@@ -14,6 +15,8 @@ import { KeyRotation } from './rotation.js';
 export const RETIREMENT_MARGIN_SECONDS = 60;
 
 export interface KeyServiceDeps {
+  /** SENTINEL_JWT_ALGORITHM: made the signer when the ring starts, unless it already is. */
+  algorithm: TokenAlgorithm;
   database: Database;
   audit: AuditLog;
   clock: Clock;
@@ -28,8 +31,9 @@ export interface KeyServiceDeps {
 export function createKeyServices(deps: KeyServiceDeps) {
   const repository = new SigningKeysRepository(deps.database.db);
   const box = new SecretBox(deps.encryptionKey, 'signing-key');
-  const ring = new KeyRing({
+  const ring: KeyRing = new KeyRing({
     repository,
+    prepare: () => rotation.ensureAlgorithm(deps.algorithm),
     database: deps.database,
     box,
     hmacSecret: deps.hmacSecret,

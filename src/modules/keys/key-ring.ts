@@ -49,6 +49,8 @@ export class KeysUnavailableError extends Error {
 
 export interface KeyRingDeps {
   repository: Pick<SigningKeysRepository, 'all'>;
+  /** Makes the configured algorithm the signer, if it is not (KeyRotation.ensureAlgorithm). */
+  prepare(): Promise<void>;
   database: Pick<Database, 'engine' | 'listen' | 'notify'>;
   box: SecretBox;
   /** The HS256 secret (SENTINEL_JWT_SECRET or the generated one). */
@@ -75,6 +77,7 @@ export class KeyRing implements TokenKeys {
   private entries = new Map<string, Entry>();
   private activeKid: string | undefined;
   private readonly hmacKey: Promise<CryptoKey>;
+  private preparing: Promise<void> | undefined;
   private loading: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private missReload: Promise<void> | undefined;
@@ -91,7 +94,7 @@ export class KeyRing implements TokenKeys {
   }
 
   async start(): Promise<void> {
-    await this.reload();
+    await this.prepared();
     // Opens the signer's private key now: a wrong SENTINEL_ENCRYPTION_KEY stops the start, not a login.
     await this.signingKey();
     if (this.deps.database.engine === 'pglite') return;
@@ -118,6 +121,8 @@ export class KeyRing implements TokenKeys {
   }
 
   async signingKey(): Promise<SigningKey> {
+    // Code that issues tokens without starting the ring (a seeding script) still gets the configured signer.
+    if (this.activeKid === undefined) await this.prepared();
     const entry = this.activeKid === undefined ? undefined : this.entries.get(this.activeKid);
     if (!entry || !isTokenAlgorithm(entry.row.alg)) throw new Error('No signing key is loaded: the key ring has not started');
     const alg = entry.row.alg;
@@ -157,6 +162,17 @@ export class KeyRing implements TokenKeys {
         return this.reload();
       });
     return this.queued;
+  }
+
+  private prepared(): Promise<void> {
+    this.preparing ??= (async () => {
+      await this.deps.prepare();
+      await this.reload();
+    })().catch((error: unknown) => {
+      this.preparing = undefined;
+      throw error;
+    });
+    return this.preparing;
   }
 
   private async load(): Promise<void> {
