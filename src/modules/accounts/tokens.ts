@@ -21,8 +21,9 @@ export interface IssuedAccessToken {
 }
 
 /**
- * Access tokens: JWTs (HS256, or a key pair's algorithm with its kid; see ../keys) carrying the original Sentinel's claims (UserID, Email,
- * Username, Operator) plus the standard ones and `sid`, the session they belong to.
+ * Access tokens: JWTs (HS256, or a key pair's algorithm naming its kid: see ../keys) carrying
+ * the original Sentinel's claims (UserID, Email, Username, Operator) plus the standard ones
+ * and `sid`, the session they belong to.
  * Verification refuses a revoked session from memory, with no database round trip.
  */
 export class AccessTokens {
