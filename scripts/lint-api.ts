@@ -4,35 +4,14 @@
  * redocly.yaml) and Spectral (spectral:oas, .spectral.yaml). Any error or warning fails.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { sha256Hex } from '../src/crypto/secrets.js';
-import { openDatabase } from '../src/db/client.js';
+import { servedDocument } from './served-document.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
-
-async function servedDocument(): Promise<unknown> {
-  const apiKey = randomBytes(24).toString('hex');
-  const config = loadConfig({ SENTINEL_API_KEY: apiKey, SENTINEL_JWT_SECRET: randomBytes(32).toString('hex') });
-  const database = await openDatabase({});
-  await database.migrate();
-  const secrets = { jwtSecret: config.jwtSecret!, bootstrapApiKeyHash: sha256Hex(apiKey), encryptionKey: randomBytes(32).toString('hex') };
-  const app = await buildApp({ config, database, secrets, logger: false });
-  try {
-    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
-    if (response.statusCode !== 200) throw new Error(`GET /openapi.json answered ${response.statusCode}`);
-    return response.json();
-  } finally {
-    await app.close();
-    await database.close();
-  }
-}
 
 interface RedoclyReport {
   totals: { errors: number; warnings: number };

@@ -26,6 +26,7 @@ const PAGES = [
   'docs/performance-profiles.md',
   'docs/performance-import.md',
   'docs/operations.md',
+  'docs/integrating.md',
 ];
 /** Pages left out whole, and why. */
 const PAGES_NOT_RUN: Record<string, string> = {
@@ -47,7 +48,8 @@ function examplesInOrder(argv: string[]): Example[] {
 /** A directory a new user's checkout would look like after `npm install`, without copying node_modules. */
 function workDirectory(): string {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-docs-'));
-  for (const name of ['dist', 'drizzle', 'node_modules']) fs.symlinkSync(path.join(root, name), path.join(work, name));
+  for (const name of ['dist', 'drizzle', 'node_modules', 'packages', 'examples'])
+    fs.symlinkSync(path.join(root, name), path.join(work, name));
   fs.copyFileSync(path.join(root, 'package.json'), path.join(work, 'package.json'));
   return work;
 }

@@ -19,6 +19,7 @@ import { appRoutes } from './modules/apps/routes.js';
 import { appProfileRoutes } from './modules/profiles/routes.js';
 import { importRoutes } from './modules/import/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
+import { keyRoutes } from './modules/keys/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
@@ -130,7 +131,12 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(totpOperatorRoutes, { totp: services.totp });
   await app.register(operatorRoutes, services.operators);
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
+  await app.register(keyRoutes, { keys: services.signingKeys.keys });
 
+  const { ring } = services.signingKeys;
+  // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.
+  app.addHook('onReady', () => ring.start());
+  app.addHook('onClose', () => ring.stop());
   app.addHook('onReady', () => revocationSync.start());
   app.addHook('onClose', () => revocationSync.stop());
   app.addHook('onReady', async () => services.operators.retention.start());

@@ -6,6 +6,7 @@ import { auditCommands } from './cli/audit.js';
 import { backupCommand } from './cli/backup.js';
 import { encryptionKeyCommands } from './cli/encryption-key.js';
 import { importCommand } from './cli/import.js';
+import { keyCommands } from './cli/keys.js';
 import { operatorCommands } from './cli/operator.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
@@ -44,6 +45,7 @@ importCommand(program);
 backupCommand(program);
 apiKeyCommands(program);
 encryptionKeyCommands(program);
+keyCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   const database = databaseErrorOf(error);

@@ -125,4 +125,13 @@ describe('loadConfig', () => {
   it('accepts a JWT secret of exactly 32 bytes', () => {
     expect(loadConfig({ SENTINEL_JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toHaveLength(32);
   });
+
+  it('reads SENTINEL_JWT_ALGORITHM regardless of case, HS256 by default, and refuses others', () => {
+    expect(loadConfig({}).jwtAlgorithm).toBe('HS256');
+    expect(loadConfig({ SENTINEL_JWT_ALGORITHM: 'eddsa' }).jwtAlgorithm).toBe('EdDSA');
+    expect(loadConfig({ SENTINEL_JWT_ALGORITHM: 'ES256' }).jwtAlgorithm).toBe('ES256');
+    expect(loadConfig({ SENTINEL_JWT_ALGORITHM: 'rs256' }).jwtAlgorithm).toBe('RS256');
+    expect(() => loadConfig({ SENTINEL_JWT_ALGORITHM: 'none' })).toThrow(/must be one of HS256, EdDSA, ES256, RS256; got "none"/);
+    expect(() => loadConfig({ SENTINEL_JWT_ALGORITHM: 'HS512' })).toThrow(ConfigError);
+  });
 });

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
+import { TOKEN_ALGORITHMS, type TokenAlgorithm } from './modules/keys/algorithms.js';
 
 /** Everything Sentinel reads from its environment, validated once at start. */
 export interface Config {
@@ -14,6 +15,8 @@ export interface Config {
   /** HS256 signing secret; undefined means "generate one on first start and keep it". */
   jwtSecret: string | undefined;
   jwtIssuer: string;
+  /** What signs new access tokens: the HS256 secret, or a generated key pair published in the JWKS. */
+  jwtAlgorithm: TokenAlgorithm;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   bodyLimitBytes: number;
@@ -164,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKey,
     jwtSecret,
     jwtIssuer: read('SENTINEL_JWT_ISSUER') ?? 'sentinel',
+    jwtAlgorithm: jwtAlgorithm(read('SENTINEL_JWT_ALGORITHM')),
     accessTokenTtlSeconds: duration(env, 'SENTINEL_ACCESS_TOKEN_TTL', 15 * 60),
     refreshTokenTtlSeconds: duration(env, 'SENTINEL_REFRESH_TOKEN_TTL', 30 * 24 * 3600),
     bodyLimitBytes: bytes(env, 'SENTINEL_BODY_LIMIT', 1024 * 1024),
@@ -216,6 +220,14 @@ function profileLimits(env: Env): Pick<Config, 'maxProfilesPerUserApp' | 'maxPro
     maxProfilesPerUserApp: integer(env, 'SENTINEL_MAX_PROFILES_PER_USER_APP', 1000, 1, 10_000_000),
     maxProfileBytesPerUser,
   };
+}
+
+/** One of TOKEN_ALGORITHMS, matched regardless of case (`eddsa` is EdDSA). */
+function jwtAlgorithm(raw: string | undefined): TokenAlgorithm {
+  if (raw === undefined) return 'HS256';
+  const algorithm = TOKEN_ALGORITHMS.find((name) => name.toLowerCase() === raw.toLowerCase());
+  if (!algorithm) throw new ConfigError(`SENTINEL_JWT_ALGORITHM must be one of ${TOKEN_ALGORITHMS.join(', ')}; got "${raw}"`);
+  return algorithm;
 }
 
 /** The pool size libuv takes from UV_THREADPOOL_SIZE: 4 when unset, atoi() otherwise, 0 counted as 1, at most 1024. */

@@ -20,6 +20,7 @@ import { ImportedHashChecks } from './modules/import/hashers/imported-hashes.js'
 import { costCapsOf, passwordImporter } from './modules/import/hashers/index.js';
 import { ImportRepository } from './modules/import/import-repository.js';
 import { UserImportService } from './modules/import/import-service.js';
+import { createKeyServices } from './modules/keys/compose.js';
 import { createOperatorServices } from './modules/operators/services.js';
 import { createAppProfileServices } from './modules/profiles/compose.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
@@ -81,7 +82,18 @@ export function createServices({ config, database, secrets, clock, revocationPol
       clock,
     ),
   );
-  const tokens = new AccessTokens(secrets.jwtSecret, config.jwtIssuer, config.accessTokenTtlSeconds, revocations, clock);
+  const signingKeys = createKeyServices({
+    algorithm: config.jwtAlgorithm,
+    database,
+    audit,
+    clock,
+    encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
+    hmacSecret: secrets.jwtSecret,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    pollMs: revocationPollMs,
+    onBackgroundError,
+  });
+  const tokens = new AccessTokens(signingKeys.ring, config.jwtIssuer, config.accessTokenTtlSeconds, revocations, clock);
   const sessions = new SessionService({
     users,
     sessions: sessionsRepository,
@@ -137,6 +149,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     passwords,
     tokens,
     revocations,
+    signingKeys,
     revocationSync,
     sessions,
     accounts,

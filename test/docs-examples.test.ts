@@ -116,6 +116,11 @@ describe('docs examples: the script and its checks', () => {
     expect(outputs.get(2)!.trim()).toBe('late');
   });
 
+  it("moves docs/integrating.md's own ports (3100, 3101) to the two after the given one", () => {
+    const { outputs } = run([example('echo PORT=3100 http://127.0.0.1:3100 localhost:3101 PORT=31000')]);
+    expect(outputs.get(0)!.trim()).toBe('PORT=4322 http://localhost:4322 localhost:4323 PORT=31000');
+  });
+
   it('stops at the first failing command', () => {
     const { code, outputs } = run([example('echo one'), example('false\necho never'), example('echo never either')]);
     expect(code).toBe(1);

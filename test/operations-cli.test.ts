@@ -69,10 +69,11 @@ describe('sentinel api-key rotate', { timeout: 120_000 }, () => {
 
 describe('sentinel encryption-key rotate', { timeout: 240_000 }, () => {
   // Threat: a leaked encryption key (with a database dump) opening TOTP secrets after the rotation.
-  it('re-encrypts TOTP secrets under a new generated key while the server runs, then under SENTINEL_ENCRYPTION_KEY; TOTP logins keep working', async () => {
+  it('re-encrypts TOTP secrets and private signing keys under a new generated key while the server runs, then under SENTINEL_ENCRYPTION_KEY; TOTP logins keep working', async () => {
     const dir = tempDir();
     const key = 'sk_encryption_test_key_0123456789';
-    let server = await startServer(engineEnv(dir, { SENTINEL_API_KEY: key }));
+    // EdDSA: a private signing key is sealed too, and a restarted server must still open it to sign.
+    let server = await startServer(engineEnv(dir, { SENTINEL_API_KEY: key, SENTINEL_JWT_ALGORITHM: 'EdDSA' }));
     const user = { username: 'totpuser', email: 'totp@example.com', password: 'long enough password' };
     let secret: string;
     const otpLogin = async (offset: number) => {
@@ -102,7 +103,7 @@ describe('sentinel encryption-key rotate', { timeout: 240_000 }, () => {
 
       const rotated = await runCli(['encryption-key', 'rotate'], engineEnv(dir));
       expect(rotated.code).toBe(0);
-      expect(rotated.stdout).toBe('Re-encrypted 1 TOTP secret under the new key\n');
+      expect(rotated.stdout).toBe('Re-encrypted 2 secrets (TOTP secrets, private signing keys) under the new key\n');
       // The running server learned the new key without a restart.
       expect((await otpLogin(0)).status).toBe(200);
     } finally {
@@ -110,13 +111,20 @@ describe('sentinel encryption-key rotate', { timeout: 240_000 }, () => {
     }
 
     // Taking the key into the environment: every server gets SENTINEL_ENCRYPTION_KEY; the command re-encrypts and forgets the generated keys.
-    const configured = { SENTINEL_API_KEY: key, SENTINEL_ENCRYPTION_KEY: 'a configured encryption key of 32+ bytes' };
+    const configured = {
+      SENTINEL_API_KEY: key,
+      SENTINEL_ENCRYPTION_KEY: 'a configured encryption key of 32+ bytes',
+      SENTINEL_JWT_ALGORITHM: 'EdDSA',
+    };
     const adopted = await runCli(['encryption-key', 'rotate'], engineEnv(dir, configured));
     expect(adopted.code).toBe(0);
-    expect(adopted.stdout).toBe('Re-encrypted 1 TOTP secret under the new key\n');
+    expect(adopted.stdout).toBe('Re-encrypted 2 secrets (TOTP secrets, private signing keys) under the new key\n');
     server = await startServer(engineEnv(dir, configured));
     try {
-      expect((await otpLogin(1)).status).toBe(200);
+      const session = await otpLogin(1);
+      expect(session.status).toBe(200);
+      const header = JSON.parse(Buffer.from(session.body.token.split('.')[0], 'base64url').toString('utf8'));
+      expect(header.alg).toBe('EdDSA');
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -26,13 +26,24 @@ export function shellScript(examples: Example[], port: number): string {
   ];
   examples.forEach((example, index) => {
     parts.push(`__mark ${index}`);
-    const code = example.code.replace(/\b(localhost|127\.0\.0\.1):3000\b/g, `localhost:${port}`);
+    const code = withPorts(example.code, port);
     parts.push(example.background ? `(\n${code}\n) &` : code);
     const captured = [...example.code.matchAll(CAPTURE)].map((match) => match[1]!);
     if (captured.length > 0) parts.push(`__captured ${[...new Set(captured)].join(' ')}`);
   });
   parts.push(`__mark ${examples.length}`);
   return `${parts.join('\n')}\n`;
+}
+
+/**
+ * The documented ports replaced by free ones: 3000 (the README's server) by `port`, and 3100
+ * and 3101 (docs/integrating.md's own Sentinel and example app) by the two after it.
+ */
+function withPorts(code: string, port: number): string {
+  const ports: Record<string, number> = { '3000': port, '3100': port + 1, '3101': port + 2 };
+  return code
+    .replace(/\b(?:localhost|127\.0\.0\.1):(3000|3100|3101)\b/g, (_, documented: string) => `localhost:${ports[documented]}`)
+    .replace(/\bPORT=(3100|3101)\b/g, (_, documented: string) => `PORT=${ports[documented]}`);
 }
 
 /** Each example's output, by index; server log lines (JSON with a `level`) are left out. */

@@ -3,8 +3,9 @@ import { eq, sql } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '../config.js';
 import { queryRows, type Executor } from '../db/client.js';
-import { userTotp } from '../db/schema.js';
+import { signingKeys, userTotp } from '../db/schema.js';
 import { AuditLog } from '../modules/audit/audit-log.js';
+import { SIGNING_KEY_PURPOSE } from '../modules/keys/compose.js';
 import {
   ENCRYPTION_KEY_SETTINGS,
   KEY_RING_REFRESH_MS,
@@ -22,7 +23,7 @@ import { CLI_CONTEXT } from './context.js';
 const SETTLE_MS = 2 * KEY_RING_REFRESH_MS + 2000;
 
 export function encryptionKeyCommands(program: Command): void {
-  const encryptionKey = program.command('encryption-key').description('manage the key that encrypts TOTP secrets at rest');
+  const encryptionKey = program.command('encryption-key').description('manage the key that encrypts TOTP secrets and private signing keys at rest');
   encryptionKey
     .command('rotate')
     .description(
@@ -35,10 +36,12 @@ export function encryptionKeyCommands(program: Command): void {
       try {
         const { rewritten, unreadable } =
           config.encryptionKey === undefined ? await rotateGenerated(runtime) : await adoptConfigured(runtime, config);
-        process.stdout.write(`Re-encrypted ${rewritten} TOTP secret${rewritten === 1 ? '' : 's'} under the new key\n`);
+        process.stdout.write(
+          `Re-encrypted ${rewritten} secret${rewritten === 1 ? '' : 's'} (TOTP secrets, private signing keys) under the new key\n`,
+        );
         if (unreadable > 0) {
           process.stderr.write(
-            `sentinel: ${unreadable} TOTP secret${unreadable === 1 ? '' : 's'} opened with no known key and stayed as ${unreadable === 1 ? 'it was' : 'they were'} ` +
+            `sentinel: ${unreadable} secret${unreadable === 1 ? '' : 's'} opened with no known key and stayed as ${unreadable === 1 ? 'it was' : 'they were'} ` +
               '(their users log in with a recovery code, or an operator turns their TOTP off)\n',
           );
         }
@@ -116,26 +119,33 @@ interface Rewrite {
   unreadable: number;
 }
 
-/** Opens every stored TOTP secret with any key of the ring and seals it again with the ring's current key. */
+/** Opens every value sealed at rest (TOTP secrets, private signing keys) with any key of the ring and seals it again with the ring's current key. */
 async function reseal(tx: Executor, ring: KeyRing): Promise<Rewrite> {
-  const box = new SecretBox(ring, TOTP_SECRET_PURPOSE);
-  const rows = await tx.select({ userId: userTotp.userId, sealed: userTotp.secretEncrypted }).from(userTotp).for('update');
-  let rewritten = 0;
-  let unreadable = 0;
-  for (const { userId, sealed } of rows) {
-    let secret: string;
-    try {
-      secret = box.open(sealed, secretContext(userId));
-    } catch (error) {
-      if (!(error instanceof UnreadableSecretError)) throw error;
-      unreadable += 1;
-      continue;
-    }
-    await tx
-      .update(userTotp)
-      .set({ secretEncrypted: box.seal(secret, secretContext(userId)) })
-      .where(eq(userTotp.userId, userId));
-    rewritten += 1;
+  const totp = new SecretBox(ring, TOTP_SECRET_PURPOSE);
+  const secrets = await tx.select({ userId: userTotp.userId, sealed: userTotp.secretEncrypted }).from(userTotp).for('update');
+  const signing = new SecretBox(ring, SIGNING_KEY_PURPOSE);
+  const keys = await tx.select({ kid: signingKeys.kid, sealed: signingKeys.privateKeySealed }).from(signingKeys).for('update');
+  const result: Rewrite = { rewritten: 0, unreadable: 0 };
+  for (const { userId, sealed } of secrets) {
+    const resealed = resealOne(totp, sealed, secretContext(userId), result);
+    if (resealed) await tx.update(userTotp).set({ secretEncrypted: resealed }).where(eq(userTotp.userId, userId));
   }
-  return { rewritten, unreadable };
+  for (const { kid, sealed } of keys) {
+    if (sealed === null) continue; // the HS256 row: its secret is the JWT secret, not sealed here
+    const resealed = resealOne(signing, sealed, kid, result);
+    if (resealed) await tx.update(signingKeys).set({ privateKeySealed: resealed }).where(eq(signingKeys.kid, kid));
+  }
+  return result;
+}
+
+function resealOne(box: SecretBox, sealed: string, context: string, result: Rewrite): string | undefined {
+  try {
+    const resealed = box.seal(box.open(sealed, context), context);
+    result.rewritten += 1;
+    return resealed;
+  } catch (error) {
+    if (!(error instanceof UnreadableSecretError)) throw error;
+    result.unreadable += 1;
+    return undefined;
+  }
 }

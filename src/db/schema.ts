@@ -239,9 +239,37 @@ export const attemptCounters = pgTable(
   (t) => [index('attempt_counters_window_ends_at_idx').on(t.windowEndsAt)],
 );
 
+/**
+ * Keys that sign access tokens. The row without `superseded_at` signs new tokens; a superseded
+ * key keeps verifying until `retires_at`, when every token it signed has expired. The HS256
+ * secret (SENTINEL_JWT_SECRET or generated) appears as the row `hs256`, with no key material,
+ * so that switching algorithms follows the same rules.
+ */
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    kid: text('kid').primaryKey(),
+    alg: text('alg').notNull(),
+    /** The public key as a JWK (no `d`); null for HS256. */
+    publicJwk: jsonb('public_jwk'),
+    /** PKCS#8 PEM sealed with the instance encryption key (AES-256-GCM, bound to the kid); null for HS256. */
+    privateKeySealed: text('private_key_sealed'),
+    createdAt: createdAt(),
+    supersededAt: timestamp('superseded_at', { withTimezone: true }),
+    retiresAt: timestamp('retires_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('signing_keys_one_active_key')
+      .on(sql`(${t.supersededAt} IS NULL)`)
+      .where(sql`${t.supersededAt} IS NULL`),
+    check('signing_keys_alg_check', sql`${t.alg} IN ('HS256', 'EdDSA', 'ES256', 'RS256')`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 export type SessionRow = typeof sessions.$inferSelect;
 export type AppRow = typeof apps.$inferSelect;
 export type ProfileRow = typeof profiles.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type SigningKeyRow = typeof signingKeys.$inferSelect;

@@ -4,6 +4,7 @@ import { buildApp, buildAppWithServices, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { sha256Hex } from '../../src/crypto/secrets.js';
+import type { InstanceSecrets } from '../../src/modules/system/instance-secrets.js';
 import type { Services } from '../../src/services.js';
 import { createTestDatabase, testEngine } from './database.js';
 
@@ -44,6 +45,8 @@ export interface TestApp {
   /** This test's own PostgreSQL database (undefined on PGlite), for a second app on the same data. */
   databaseUrl: string | undefined;
   config: Config;
+  /** The secrets the app runs with; a second process on the same data needs the same ones. */
+  secrets: InstanceSecrets;
   clock: TestClock;
   /** The same services the app runs on, for seeding data the API cannot create (operators). */
   services: Services;
@@ -90,7 +93,7 @@ export async function createTestApp(
     ...overrides.config,
   };
   const clock = testClock();
-  const secrets = {
+  const secrets: InstanceSecrets = {
     jwtSecret: config.jwtSecret!,
     bootstrapApiKeyHash: sha256Hex(config.apiKey!),
     encryptionKey: config.encryptionKey ?? randomBytes(32).toString('hex'),
@@ -158,6 +161,7 @@ export async function createTestApp(
     database: testDb.database,
     databaseUrl: testDb.url,
     config,
+    secrets,
     clock,
     services,
     call,
@@ -183,7 +187,7 @@ export async function anotherProcess(
   const app = await buildApp({
     config: t.config,
     database,
-    secrets: { jwtSecret: t.config.jwtSecret!, bootstrapApiKeyHash: sha256Hex(t.config.apiKey!) },
+    secrets: t.secrets,
     logger: false,
     ...deps,
   });

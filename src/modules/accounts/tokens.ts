@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Principal } from '../../http/auth.js';
 import { HttpErrors } from '../../http/errors.js';
+import { TOKEN_ALGORITHMS } from '../keys/algorithms.js';
+import { KeysUnavailableError, type TokenKeys } from '../keys/key-ring.js';
 import type { SessionRevocations } from './revocations.js';
 
 export interface TokenSubject {
@@ -19,26 +21,24 @@ export interface IssuedAccessToken {
 }
 
 /**
- * Access tokens: HS256 JWTs carrying the original Sentinel's claims (UserID, Email,
- * Username, Operator) plus the standard ones and `sid`, the session they belong to.
+ * Access tokens: JWTs (HS256, or a key pair's algorithm naming its kid: see ../keys) carrying
+ * the original Sentinel's claims (UserID, Email, Username, Operator) plus the standard ones
+ * and `sid`, the session they belong to.
  * Verification refuses a revoked session from memory, with no database round trip.
  */
 export class AccessTokens {
-  private readonly key: Uint8Array;
-
   constructor(
-    secret: string,
+    private readonly keys: TokenKeys,
     private readonly issuer: string,
     private readonly ttlSeconds: number,
     private readonly revocations: SessionRevocations,
     private readonly clock: Clock,
-  ) {
-    this.key = new TextEncoder().encode(secret);
-  }
+  ) {}
 
   async issue(subject: TokenSubject, sessionId: string): Promise<IssuedAccessToken> {
     const issuedAt = Math.floor(this.clock().getTime() / 1000);
     const expiresAt = issuedAt + this.ttlSeconds;
+    const { key, header } = await this.keys.signingKey();
     const token = await new SignJWT({
       UserID: subject.id,
       Email: subject.email,
@@ -46,26 +46,27 @@ export class AccessTokens {
       Operator: subject.operator,
       sid: sessionId,
     })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setProtectedHeader(header)
       .setSubject(subject.id)
       .setIssuer(this.issuer)
       .setIssuedAt(issuedAt)
       .setExpirationTime(expiresAt)
       .setJti(randomUUID())
-      .sign(this.key);
+      .sign(key);
     return { token, expiresIn: this.ttlSeconds, expiresAt: new Date(expiresAt * 1000) };
   }
 
   async verify(token: string): Promise<Principal> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
-        algorithms: ['HS256'],
+      ({ payload } = await jwtVerify(token, (header) => this.keys.verificationKey(header), {
+        algorithms: [...TOKEN_ALGORITHMS],
         issuer: this.issuer,
         currentDate: this.clock(),
         requiredClaims: ['sub', 'exp', 'iat', 'sid'],
       }));
     } catch (error) {
+      if (error instanceof KeysUnavailableError) throw error.cause;
       const expired = error instanceof joseErrors.JWTExpired;
       throw HttpErrors.invalidToken(expired ? 'The access token has expired; refresh it or log in again' : 'The access token is not valid');
     }

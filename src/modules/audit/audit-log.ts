@@ -25,6 +25,7 @@ export type AuditAction =
   | 'operator.user_purged'
   | 'operator.session_revoked'
   | 'operator.sessions_revoked'
+  | 'signing_key.rotated'
   | (string & {});
 
 export interface AuditEvent {
