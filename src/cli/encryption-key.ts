@@ -23,7 +23,9 @@ import { CLI_CONTEXT } from './context.js';
 const SETTLE_MS = 2 * KEY_RING_REFRESH_MS + 2000;
 
 export function encryptionKeyCommands(program: Command): void {
-  const encryptionKey = program.command('encryption-key').description('manage the key that encrypts TOTP secrets and private signing keys at rest');
+  const encryptionKey = program
+    .command('encryption-key')
+    .description('manage the key that encrypts TOTP secrets and private signing keys at rest');
   encryptionKey
     .command('rotate')
     .description(
