@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, gte, isNull, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { sessions, spentRefreshTokens, type SessionRow } from '../../db/schema.js';
+import type { SessionOwner } from './access-checks.js';
 import type { RevokedSessionSource } from './revocations.js';
 
 export interface NewSession {
@@ -18,6 +19,14 @@ export class SessionsRepository implements RevokedSessionSource {
   async insert(session: NewSession): Promise<SessionRow> {
     const [row] = await this.db.insert(sessions).values(session).returning();
     return row!;
+  }
+
+  async ownerOf(id: string): Promise<SessionOwner | undefined> {
+    const [row] = await this.db
+      .select({ userId: sessions.userId, ended: sql<boolean>`${sessions.revokedAt} IS NOT NULL` })
+      .from(sessions)
+      .where(eq(sessions.id, id));
+    return row;
   }
 
   async findById(id: string): Promise<SessionRow | undefined> {
