@@ -18,8 +18,10 @@ describe('the access log', () => {
     expect(lines[0]).toMatchObject({
       level: 30,
       msg: 'request completed',
-      req: { method: 'GET', url: '/auth/verify' },
-      res: { statusCode: 200 },
+      method: 'GET',
+      url: '/auth/verify',
+      ip: '127.0.0.1',
+      statusCode: 200,
     });
     expect(lines[0]!.responseTime).toBeTypeOf('number');
     expect(JSON.stringify(lines)).not.toContain(token);
