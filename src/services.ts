@@ -5,6 +5,7 @@ import { AccessChecks, type AccountSnapshot, type SessionOwner } from './modules
 import { AccountService } from './modules/accounts/account-service.js';
 import { ChangeAwareCache } from './modules/accounts/change-aware-cache.js';
 import { RowChangeFeed } from './modules/accounts/change-feed.js';
+import { RefreshSuccessors } from './modules/accounts/refresh-successors.js';
 import { accountLocked } from './modules/accounts/errors.js';
 import { PasswordAttempts } from './modules/accounts/password-attempts.js';
 import { Passwords } from './modules/accounts/passwords.js';
@@ -100,6 +101,9 @@ export function createServices({ config, database, secrets, clock, revocationPol
   const accessChecks = new AccessChecks({ tokens, accounts: accountCache, sessions: sessionCache });
   const sessions = new SessionService({
     users,
+    accounts: accountCache,
+    successors: new RefreshSuccessors(secrets.encryptionKey ?? secrets.jwtSecret),
+    refreshGraceSeconds: config.refreshGraceSeconds,
     sessions: sessionsRepository,
     passwordAttempts,
     tokens,

@@ -141,7 +141,8 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         tags: ['auth'],
         summary: 'Trade a refresh token for a new session',
         description:
-          'The refresh token is single-use: the answer carries a new one. Presenting a spent refresh token again ends the whole session (token theft).',
+          'The refresh token is single-use: the answer carries a new one. A client that sends the same refresh token again within `SENTINEL_REFRESH_GRACE` (10 seconds by default; a lost answer, two tabs, a retry after a 503) gets the same new refresh token and a new access token for the same session. ' +
+          'Presenting a spent refresh token after that, or after its successor was used, ends the whole session (token theft).',
         body: Type.Object(
           { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
           { additionalProperties: false, examples: [{ refresh_token: 'Yp2q...' }] },
