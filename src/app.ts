@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import { installAccessLog } from './http/access-log.js';
+import { AccessLog } from './http/access-log.js';
 import { installAuth } from './http/auth.js';
 import { installJsonParsers } from './http/content-types.js';
 import { handleClientError, installErrorHandler, sendProblem } from './http/error-handler.js';
@@ -56,7 +56,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
 
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
-    disableRequestLogging: true,
+    logController: new AccessLog(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     onProtoPoisoning: 'ignore',
@@ -88,7 +88,6 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   });
   const { accessChecks, apps, accounts, sessions, revocationSync, rowChanges } = services;
 
-  installAccessLog(app);
   installValidation(app);
   installJsonParsers(app);
   installErrorHandler(app, constraintErrors);

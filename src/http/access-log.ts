@@ -1,14 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /**
  * One log line per request, written once the answer has gone, with what Fastify's own two
  * lines ("incoming request", "request completed") held between them: method, URL, client,
- * status and time. Fastify's are turned off (`disableRequestLogging`); a line costs a
- * formatted write on every request, and the token check is cheap enough for that to show.
+ * status and time, as flat fields rather than through the req/res serializers. A line costs a
+ * formatted write on every request, and token checks are cheap enough now for that to show.
  */
-export function installAccessLog(app: FastifyInstance): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    // Flat fields, not Fastify's req/res serializers: the same facts for about half the cost.
+export class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const line = {
       method: request.method,
       url: request.url,
@@ -16,7 +17,7 @@ export function installAccessLog(app: FastifyInstance): void {
       statusCode: reply.statusCode,
       responseTime: reply.elapsedTime,
     };
-    request.log.info(line, 'request completed');
-    done();
-  });
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
 }
