@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { AccessLog } from './http/access-log.js';
 import { installAuth } from './http/auth.js';
 import { installJsonParsers } from './http/content-types.js';
 import { handleClientError, installErrorHandler, sendProblem } from './http/error-handler.js';
@@ -60,6 +61,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
 
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    logController: new AccessLog(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     onProtoPoisoning: 'ignore',
@@ -92,7 +94,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     onBackgroundError: (error) => app.log.warn({ err: error }, 'background task failed'),
     onWarning: (message, fields) => app.log.warn(fields, message),
   });
-  const { tokens, apps, accounts, sessions, revocationSync } = services;
+  const { accessChecks, apps, accounts, sessions, revocationSync, rowChanges } = services;
   countLoginOutcomes(sessions, metrics);
   timePasswords(services.passwords, metrics);
 
@@ -101,7 +103,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   installErrorHandler(app, constraintErrors);
   installNotModified(app);
   installAuth(app, {
-    verifyAccessToken: (token) => tokens.verify(token),
+    verifyAccessToken: (token) => accessChecks.verify(token),
     // A generated key can be rotated while this process runs (sentinel api-key rotate): read it from the database.
     verifyApiKey: apiKeyVerifier(
       config.apiKey === undefined
@@ -139,6 +141,8 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   app.addHook('onClose', () => ring.stop());
   app.addHook('onReady', () => revocationSync.start());
   app.addHook('onClose', () => revocationSync.stop());
+  app.addHook('onReady', () => rowChanges.start());
+  app.addHook('onClose', () => rowChanges.stop());
   app.addHook('onReady', async () => services.operators.retention.start());
   app.addHook('onClose', () => services.operators.retention.stop());
   return { app, services };

@@ -19,6 +19,10 @@ export interface Config {
   jwtAlgorithm: TokenAlgorithm;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Seconds after a refresh during which the same refresh token gets the same successor again; 0 = none. */
+  refreshGraceSeconds: number;
+  /** Users, and sessions, each process keeps in memory for token checks; 0 = read the database every time. */
+  authCacheSize: number;
   bodyLimitBytes: number;
   bulkBodyLimitBytes: number;
   profileMaxBytes: number;
@@ -170,6 +174,8 @@ export function loadConfig(env: Env = process.env): Config {
     jwtAlgorithm: jwtAlgorithm(read('SENTINEL_JWT_ALGORITHM')),
     accessTokenTtlSeconds: duration(env, 'SENTINEL_ACCESS_TOKEN_TTL', 15 * 60),
     refreshTokenTtlSeconds: duration(env, 'SENTINEL_REFRESH_TOKEN_TTL', 30 * 24 * 3600),
+    refreshGraceSeconds: duration(env, 'SENTINEL_REFRESH_GRACE', 10, 0),
+    authCacheSize: integer(env, 'SENTINEL_AUTH_CACHE_SIZE', 100_000, 0, 10_000_000),
     bodyLimitBytes: bytes(env, 'SENTINEL_BODY_LIMIT', 1024 * 1024),
     bulkBodyLimitBytes: bytes(env, 'SENTINEL_BULK_BODY_LIMIT', 64 * 1024 * 1024),
     profileMaxBytes: bytes(env, 'SENTINEL_PROFILE_MAX_BYTES', 256 * 1024),

@@ -1,7 +1,11 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { AccessChecks, type AccountSnapshot, type SessionOwner } from './modules/accounts/access-checks.js';
 import { AccountService } from './modules/accounts/account-service.js';
+import { ChangeAwareCache } from './modules/accounts/change-aware-cache.js';
+import { RowChangeFeed } from './modules/accounts/change-feed.js';
+import { RefreshSuccessors } from './modules/accounts/refresh-successors.js';
 import { accountLocked } from './modules/accounts/errors.js';
 import { PasswordAttempts } from './modules/accounts/password-attempts.js';
 import { Passwords } from './modules/accounts/passwords.js';
@@ -28,6 +32,12 @@ import { ChallengesRepository } from './modules/totp/challenges-repository.js';
 import { OtpChallenges } from './modules/totp/challenges.js';
 import { createTotpServices } from './modules/totp/compose.js';
 
+/**
+ * How long a cached user or session is trusted without news of a change. Changes arrive by
+ * notification within milliseconds; this only bounds the damage if one were ever lost.
+ */
+const AUTH_CACHE_TTL_MS = 60_000;
+
 export interface ServiceDeps {
   config: Config;
   database: Database;
@@ -47,7 +57,13 @@ export type Services = ReturnType<typeof createServices>;
  */
 export function createServices({ config, database, secrets, clock, revocationPollMs, onBackgroundError, onWarning }: ServiceDeps) {
   const db = database.db;
-  const users = new UsersRepository(db);
+  const cacheLimits = { max: config.authCacheSize, ttlMs: AUTH_CACHE_TTL_MS };
+  const accountCache = new ChangeAwareCache<AccountSnapshot>(cacheLimits, (id) => users.findAccount(id));
+  const sessionCache = new ChangeAwareCache<SessionOwner>(cacheLimits, (id) => sessionsRepository.ownerOf(id));
+  const rowChanges = new RowChangeFeed(database);
+  rowChanges.watch('user', accountCache);
+  rowChanges.watch('session', sessionCache);
+  const users = new UsersRepository(db, (id) => accountCache.forget(id));
   const sessionsRepository = new SessionsRepository(db);
   const apps = new AppsRepository(db);
   const audit = new AuditLog(db);
@@ -94,8 +110,12 @@ export function createServices({ config, database, secrets, clock, revocationPol
     onBackgroundError,
   });
   const tokens = new AccessTokens(signingKeys.ring, config.jwtIssuer, config.accessTokenTtlSeconds, revocations, clock);
+  const accessChecks = new AccessChecks({ tokens, accounts: accountCache, sessions: sessionCache });
   const sessions = new SessionService({
     users,
+    accounts: accountCache,
+    successors: new RefreshSuccessors(secrets.encryptionKey ?? secrets.jwtSecret),
+    refreshGraceSeconds: config.refreshGraceSeconds,
     sessions: sessionsRepository,
     passwordAttempts,
     tokens,
@@ -150,6 +170,8 @@ export function createServices({ config, database, secrets, clock, revocationPol
     tokens,
     revocations,
     signingKeys,
+    accessChecks,
+    rowChanges,
     revocationSync,
     sessions,
     accounts,

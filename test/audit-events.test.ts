@@ -89,11 +89,14 @@ describe('audit events of the account routes', () => {
     });
 
     const rotated = await ok(t.call('POST', '/auth/refresh', { body: { refresh_token: session.refresh_token } }));
+    // A reuse is a spent token presented after the grace window, in which it would get the same successor again.
+    t.clock.advance(t.config.refreshGraceSeconds + 1);
     await expectOneEvent(() => t.call('POST', '/auth/refresh', { body: { refresh_token: session.refresh_token } }), {
       action: 'session.refresh_reused',
       actor_user_id: null,
       target_user_id: userId,
     });
+    t.clock.advance(-(t.config.refreshGraceSeconds + 1));
     expect(JSON.parse(rotated.text).token).toBeTruthy();
 
     const fresh = await t.login({ email, password });

@@ -130,7 +130,8 @@ describe('DELETE /operator/users/:userid (purge)', () => {
     const user = await t.registerUser();
     const { token } = await t.login(user);
     await rows(sql`UPDATE users SET deleted_at = now() WHERE id = ${user.id}`);
-    expect((await t.call('GET', '/auth/verify', { token })).status).not.toBe(401);
+    // A deleted account's tokens are refused already; its session itself is still live.
+    expect(await rows(sql`SELECT id FROM sessions WHERE user_id = ${user.id} AND revoked_at IS NULL`)).toHaveLength(1);
     expect((await asOp('DELETE', `/operator/users/${user.id}`)).status).toBe(200);
     expect((await t.call('GET', '/auth/verify', { token })).status).toBe(401);
   });

@@ -190,6 +190,13 @@ describe('GET /user/profiles/:appid', () => {
     expect(seen.every((p) => p.user_id === user.id && p.app_id === appId)).toBe(true);
   });
 
+  it('answers an empty list, not a 404, for an app where the caller has no profile', async () => {
+    const user = await loggedInUser(t);
+    const response = await t.call('GET', `/user/profiles/${otherAppId}`, { token: user.token });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ profiles: [], next_cursor: null });
+  });
+
   it('answers 404 for an unknown app and 400 for a non-numeric app id or a forged cursor', async () => {
     expect((await t.call('GET', '/user/profiles/424242', { token: alice.token })).status).toBe(404);
     expect((await t.call('GET', '/user/profiles/abc', { token: alice.token })).status).toBe(400);

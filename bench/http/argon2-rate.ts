@@ -1,6 +1,6 @@
 /**
  * The login ceiling: argon2id hashes per second through the service's own Passwords class
- * (today the `argon2` package), at the configured parameters (SENTINEL_ARGON2_*, OWASP's
+ * (@node-rs/argon2), at the configured parameters (SENTINEL_ARGON2_*, OWASP's
  * 19 MiB, t=2, p=1 by default), with as many hashes in flight as the login benchmark has
  * connections. Both run on libuv's default pool of 4 threads, in a process of their own.
  * Prints one JSON line: { perSecond, hashes, seconds, cpuMicros, params }.

@@ -29,13 +29,17 @@ const { values: options, positionals } = parseArgs({
 });
 const mode = positionals[0];
 
-/** The SQL Drizzle sends for ProfilesRepository.listOf, written out. */
+/**
+ * The SQL Drizzle sends for ProfilesRepository.listInApp, written out: the app's row (an
+ * unknown app is a 404) joined with the page of the user's profiles in it.
+ */
 const LIST_SQL =
-  'select "id", "user_id", "app_id", "profile_data", "version", "seq", "created_at", "updated_at" from "profiles" ' +
-  'where ("profiles"."user_id" = $1 and "profiles"."app_id" = $2 and "profiles"."seq" > $3) order by "profiles"."seq" asc limit $4';
+  'select "apps"."id", "page"."id", "page"."user_id", "page"."app_id", "page"."profile_data", "page"."data_bytes", "page"."version", "page"."seq", "page"."created_at", "page"."updated_at" ' +
+  'from "apps" left join lateral (select "id", "user_id", "app_id", "profile_data", "data_bytes", "version", "seq", "created_at", "updated_at" from "profiles" ' +
+  'where ("profiles"."user_id" = $1 and "profiles"."app_id" = "apps"."id" and "profiles"."seq" > $2) order by "profiles"."seq" asc limit $3) "page" on true where "apps"."id" = $4';
 
 interface Row {
-  id: string;
+  id: string | null;
   user_id: string;
   app_id: number;
   profile_data: unknown;
@@ -70,23 +74,27 @@ if (mode === 'bare') {
   let query: (values: unknown[]) => Promise<Row[]>;
   if (mode === 'pg') {
     const pool = new pg.Pool({ connectionString: options.url, max: Number(options['pool-size']) });
-    query = async (values) => (await pool.query<Row>(LIST_SQL, values)).rows;
+    // Named, so each connection parses and plans it once: as Sentinel's prepared statement does.
+    query = async (values) => (await pool.query<Row>({ name: 'profiles_list_in_app', text: LIST_SQL, values })).rows;
   } else {
     const client = await PGlite.create(options.dir!);
     query = async (values) => (await client.query<Row>(LIST_SQL, values)).rows;
   }
-  app.get<{ Params: { appid: string } }>('/profiles/:appid', { schema: { response: { 200: ProfileList } } }, async (request) => {
-    const rows = await query([request.headers['x-user-id'], Number(request.params.appid), 0, 51]);
+  app.get<{ Params: { appid: string } }>('/profiles/:appid', { schema: { response: { 200: ProfileList } } }, async (request, reply) => {
+    const rows = await query([request.headers['x-user-id'], 0, 51, Number(request.params.appid)]);
+    if (rows.length === 0) return reply.code(404).send();
     return {
-      profiles: rows.map((row) => ({
-        profile_id: row.id,
-        user_id: row.user_id,
-        app_id: row.app_id,
-        profile_data: row.profile_data,
-        version: row.version,
-        created_at: iso(row.created_at),
-        updated_at: iso(row.updated_at),
-      })),
+      profiles: rows
+        .filter((row) => row.id !== null)
+        .map((row) => ({
+          profile_id: row.id,
+          user_id: row.user_id,
+          app_id: row.app_id,
+          profile_data: row.profile_data,
+          version: row.version,
+          created_at: iso(row.created_at),
+          updated_at: iso(row.updated_at),
+        })),
       next_cursor: null,
     };
   });

@@ -67,14 +67,14 @@ export async function seed(database: Database, secrets: Secrets, userCount: numb
     FROM generate_series(1, ${userCount}::int) AS n`);
   for (const appId of [readApp!.id, writeApp!.id]) {
     await db.execute(sql`
-      INSERT INTO profiles (user_id, app_id, profile_data)
-      SELECT id, ${appId}::int, jsonb_build_object(
+      INSERT INTO profiles (user_id, app_id, profile_data, data_bytes)
+      SELECT id, ${appId}::int, data, octet_length(data::text) FROM (SELECT id, jsonb_build_object(
         'plan', CASE WHEN n % 3 = 0 THEN 'pro' ELSE 'free' END,
         'theme', CASE WHEN n % 2 = 1 THEN 'dark' ELSE 'light' END,
         'locale', 'en-GB',
         'progress', jsonb_build_object('level', n % 50, 'xp', (n * 7919) % 100000, 'badges', jsonb_build_array('first-login', 'streak-7')),
-        'note', 'bench row ' || n)
-      FROM (SELECT id, substring(username from 6)::int AS n FROM users WHERE username LIKE 'bench%') AS u`);
+        'note', 'bench row ' || n) AS data
+      FROM (SELECT id, substring(username from 6)::int AS n FROM users WHERE username LIKE 'bench%') AS u) AS d`);
   }
   await db.execute(sql`ANALYZE`);
 

@@ -36,11 +36,15 @@ export interface Database {
   poolStats?(): PoolStats;
   /**
    * Tells the other `sentinel serve` processes on this database about a change
-   * (PostgreSQL NOTIFY). PGlite serves one process only, so there it does nothing.
+   * (PostgreSQL NOTIFY; on PGlite, the listeners of this process).
    */
   notify(channel: string, payload: string): Promise<void>;
-  /** Subscribes to notify(); returns an unsubscribe function. */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to notify(); returns an unsubscribe function. PostgreSQL: `connection` hears
+   * when the listening connection is lost (notifications may be missed from then on) and when
+   * it listens again. PGlite: notifications made in this process, delivered as their query ends.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, connection?: ListenerConnection): Promise<() => Promise<void>>;
   /** Applies the pending migrations; safe to run again and from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +54,11 @@ export interface PoolStats {
   total: number;
   idle: number;
   waiting: number;
+}
+
+export interface ListenerConnection {
+  onLost(): void;
+  onRestored(): void;
 }
 
 export interface DatabaseOptions {
@@ -82,8 +91,10 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     engine: 'pglite',
     db,
     pglite: client,
-    notify: async () => {},
-    listen: async () => async () => {},
+    notify: async (channel, payload) => {
+      await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    listen: (channel, onMessage) => client.listen(channel, onMessage),
     migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: once(() => client.close()),
   };
@@ -109,7 +120,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     notify: async (channel, payload) => {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
-    listen: (channel, onMessage) => listeners.add(channel, onMessage),
+    listen: (channel, onMessage, connection) => listeners.add(channel, onMessage, connection),
     migrate: async () => {
       // Drizzle's migrator checks then applies; the lock stops two starting processes racing.
       const lock = await pool.connect();

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { ListenerConnection } from './client.js';
 import { APPLICATION_NAME } from './pool.js';
 
 /** Waits before reconnecting: 1 s after a drop, doubling while the server stays away, at most 10 s. */
@@ -16,6 +17,7 @@ export class PostgresListeners {
   private retry: NodeJS.Timeout | undefined;
   private retryMs = FIRST_RETRY_MS;
   private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private readonly watchers = new Set<ListenerConnection>();
   private closed = false;
 
   constructor(
@@ -24,7 +26,7 @@ export class PostgresListeners {
     private readonly onError?: (error: Error) => void,
   ) {}
 
-  async add(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>> {
+  async add(channel: string, handler: (payload: string) => void, watcher?: ListenerConnection): Promise<() => Promise<void>> {
     let set = this.handlers.get(channel);
     if (!set) {
       set = new Set();
@@ -38,8 +40,10 @@ export class PostgresListeners {
       }
     }
     set.add(handler);
+    if (watcher) this.watchers.add(watcher);
     return async () => {
       set.delete(handler);
+      if (watcher) this.watchers.delete(watcher);
     };
   }
 
@@ -90,6 +94,7 @@ export class PostgresListeners {
     if (this.client !== client) return;
     this.client = undefined;
     void client.end().catch(() => {});
+    for (const watcher of this.watchers) watcher.onLost();
     this.onError?.(error);
     this.scheduleReconnect();
   }
@@ -109,6 +114,7 @@ export class PostgresListeners {
       const client = await this.connection();
       for (const channel of this.handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       this.retryMs = FIRST_RETRY_MS;
+      for (const watcher of this.watchers) watcher.onRestored();
     } catch (error) {
       if (this.closed) return;
       this.onError?.(error as Error);

@@ -9,7 +9,7 @@ import { AppError, HttpErrors } from './errors.js';
  */
 export type AuthMode = 'none' | 'apiKey' | 'user' | 'operator';
 
-/** The caller behind a valid access token. */
+/** The caller behind a valid access token, with their account as it was when the token was checked. */
 export interface Principal {
   userId: string;
   sessionId: string;
@@ -17,6 +17,19 @@ export interface Principal {
   email: string;
   username: string;
   expiresAt: Date;
+  /** Every column of the account but the password's. */
+  user: {
+    id: string;
+    username: string;
+    email: string;
+    firstName: string;
+    lastName: string;
+    operator: boolean;
+    otpEnabled: boolean;
+    createdAt: Date;
+    updatedAt: Date;
+    deletedAt: Date | null;
+  };
 }
 
 /** Who presented the X-API-KEY: the bootstrap key from configuration, or one of an app's keys. */

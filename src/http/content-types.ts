@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import { HttpErrors } from './errors.js';
 import { findUnfaithfulNumber } from './json-numbers.js';
 
@@ -40,11 +40,15 @@ export function installJsonParsers(app: FastifyInstance): void {
     done(null, parsed);
   });
 
-  // Both media types parse the same way; each route still accepts only its own.
-  app.addHook('preValidation', async (request) => {
-    if (request.body === undefined) return;
-    const expected = MEDIA_TYPES[request.routeOptions.config.bodyType ?? 'json'];
-    const sent = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-    if (sent !== expected) throw HttpErrors.unsupportedMediaType(`Send the body as ${expected}`);
+  // Both media types parse the same way; each route still accepts only its own. Routes that
+  // declare no body never read one, and skip the check.
+  app.addHook('onRoute', (route) => {
+    if (!route.schema?.body && !route.config?.bodyType) return;
+    const expected = MEDIA_TYPES[route.config?.bodyType ?? 'json'];
+    const checkMediaType: preValidationHookHandler = (request, _reply, done) => {
+      const sent = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+      done(request.body !== undefined && sent !== expected ? HttpErrors.unsupportedMediaType(`Send the body as ${expected}`) : undefined);
+    };
+    route.preValidation = [checkMediaType, ...[route.preValidation ?? []].flat()];
   });
 }

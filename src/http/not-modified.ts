@@ -6,10 +6,10 @@ import type { FastifyInstance } from 'fastify';
  * JSON that never come. Whatever a route hands over, a 304 goes out with headers only.
  */
 export function installNotModified(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode !== 304) return payload;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (reply.statusCode !== 304) return done(null, payload);
     reply.removeHeader('content-type');
     reply.removeHeader('content-length');
-    return null;
+    done(null, null);
   });
 }

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifySchema, preValidationHookHandler } from 'fastify';
 import { HttpErrors, type FieldError } from './errors.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
@@ -37,16 +37,20 @@ export function installValidation(app: FastifyInstance): void {
     return HttpErrors.validationFailed(summarize(fieldErrors), fieldErrors);
   });
   // PostgreSQL text cannot hold NUL, and jsonb refuses lone UTF-16 surrogates: answer 400 before any SQL runs.
-  app.addHook('preValidation', async (request) => {
-    const found =
-      findUnstorableText(request.params, 'params') ??
-      findUnstorableText(request.query, 'querystring') ??
-      findUnstorableText(request.body, '');
-    if (found) {
-      throw HttpErrors.invalidText(`${found.path || 'the body'} ${found.message}`, [found]);
-    }
+  // Only on routes that take path parameters, a query or a body: the others (GET /auth/verify) skip the walk.
+  app.addHook('onRoute', (route) => {
+    const takesInput = route.url.includes(':') || route.url.includes('*') || route.schema?.querystring || route.schema?.body;
+    if (takesInput) route.preValidation = [refuseUnstorableText, ...[route.preValidation ?? []].flat()];
   });
 }
+
+const refuseUnstorableText: preValidationHookHandler = (request, _reply, done) => {
+  const found =
+    findUnstorableText(request.params, 'params') ??
+    findUnstorableText(request.query, 'querystring') ??
+    findUnstorableText(request.body, '');
+  done(found ? HttpErrors.invalidText(`${found.path || 'the body'} ${found.message}`, [found]) : undefined);
+};
 
 function toFieldErrors(errors: ErrorObject[], dataVar: string): FieldError[] {
   return ajvFieldErrors(errors, dataVar === 'body' ? '' : dataVar, MAX_REPORTED_ERRORS, 'is not a known field');

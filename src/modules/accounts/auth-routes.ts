@@ -118,7 +118,9 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         operationId: 'verifyToken',
         tags: ['auth'],
         summary: 'Check an access token and get its user',
-        description: 'For apps that do not verify tokens themselves: a token that is expired, revoked or ended by logout is 401.',
+        description:
+          'For apps that do not verify tokens themselves: a token that is expired, revoked or ended by logout is 401, and so is one whose account was deleted. ' +
+          'The user is the account as it is now (a changed email or operator role shows within a second on every server), not as the token was issued.',
         response: {
           200: Type.Object({ valid: Type.Literal(true), user: UserSchema, expires_at: Timestamp('When this access token expires') }),
         },
@@ -126,8 +128,7 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
     },
     async (request) => {
       const principal = principalOf(request);
-      const user = await accounts.currentUser(principal);
-      return { valid: true as const, user: toUser(user), expires_at: principal.expiresAt.toISOString() };
+      return { valid: true as const, user: toUser(principal.user), expires_at: principal.expiresAt.toISOString() };
     },
   );
 
@@ -140,7 +141,8 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
         tags: ['auth'],
         summary: 'Trade a refresh token for a new session',
         description:
-          'The refresh token is single-use: the answer carries a new one. Presenting a spent refresh token again ends the whole session (token theft).',
+          'The refresh token is single-use: the answer carries a new one. A client that sends the same refresh token again within `SENTINEL_REFRESH_GRACE` (10 seconds by default; a lost answer, two tabs, a retry after a 503) gets the same new refresh token and a new access token for the same session. ' +
+          'Presenting a spent refresh token after that, or after its successor was used, ends the whole session (token theft).',
         body: Type.Object(
           { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
           { additionalProperties: false, examples: [{ refresh_token: 'Yp2q...' }] },

@@ -1,4 +1,4 @@
-import argon2 from 'argon2';
+import { hash as argon2Hash, parseOptions, verify as argon2Verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
 import type { Argon2Params } from '../../config.js';
 import { FailureFloor } from './failure-floor.js';
@@ -43,9 +43,15 @@ export const ARGON2ID = 'argon2id';
 /** How often the classes of stored hashes are counted again, so upgraded imports stop padding failures. */
 const RECOUNT_MS = 10 * 60_000;
 
+/** `Algorithm.Argon2id` and `Version.V0x13` of @node-rs/argon2: const enums, which isolated modules cannot read. */
+const ARGON2ID_ALGORITHM = 2;
+const ARGON2_VERSION_19 = 1;
+
 /**
- * argon2id hashing, and checks of every stored hash. The argon2 package runs on libuv's
- * thread pool, so hashing never blocks the event loop.
+ * argon2id hashing, and checks of every stored hash. @node-rs/argon2 runs each hash as a task
+ * on libuv's thread pool, so hashing never blocks the event loop; it verifies the PHC strings
+ * the `argon2` package wrote (test/argon2-compatibility.test.ts), with about a third of its
+ * CPU per hash (docs/benchmarks.md).
  *
  * Every failed check takes the same time (see FailureFloor): it spends one argon2id check
  * (the account's own, or a dummy for unknown names and imported hashes, so that all of them
@@ -63,8 +69,8 @@ export class Passwords {
   ) {}
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, {
-      type: argon2.argon2id,
+    return argon2Hash(password, {
+      algorithm: ARGON2ID_ALGORITHM,
       memoryCost: this.params.memoryKib,
       timeCost: this.params.iterations,
       parallelism: this.params.parallelism,
@@ -74,7 +80,7 @@ export class Passwords {
   async check(password: string, stored: StoredPassword): Promise<PasswordCheck> {
     const started = performance.now();
     if (stored.algorithm === ARGON2ID) {
-      const valid = await argon2.verify(stored.hash, password).catch(() => false);
+      const valid = await argon2Verify(stored.hash, password).catch(() => false);
       if (!valid) return this.failed(ARGON2ID, started);
       return this.needsRehash(stored.hash) ? { valid, upgradedHash: await this.hash(password) } : { valid };
     }
@@ -116,7 +122,7 @@ export class Passwords {
 
   private async spendArgon2(password: string): Promise<void> {
     this.dummyHash ??= this.hash(randomBytes(32).toString('base64'));
-    await argon2.verify(await this.dummyHash, password).catch(() => false);
+    await argon2Verify(await this.dummyHash, password).catch(() => false);
   }
 
   /** In the background: the first failed check after start, then every RECOUNT_MS. */
@@ -149,13 +155,17 @@ export class Passwords {
     }
   }
 
+  /** True when the hash is not argon2id v19 at the configured parameters. */
   private needsRehash(hash: string): boolean {
     try {
-      return argon2.needsRehash(hash, {
-        memoryCost: this.params.memoryKib,
-        timeCost: this.params.iterations,
-        parallelism: this.params.parallelism,
-      });
+      const used = parseOptions(hash);
+      return (
+        used.algorithm !== ARGON2ID_ALGORITHM ||
+        used.version !== ARGON2_VERSION_19 ||
+        used.memoryCost !== this.params.memoryKib ||
+        used.timeCost !== this.params.iterations ||
+        used.parallelism !== this.params.parallelism
+      );
     } catch {
       return false;
     }

@@ -51,6 +51,8 @@ export class SessionRevocations {
 export class RevocationSync {
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
+  /** When the last successful load began: the next poll looks back from there, however long the polls failed meanwhile. */
+  private loadedFrom = 0;
 
   constructor(
     private readonly revocations: SessionRevocations,
@@ -60,8 +62,7 @@ export class RevocationSync {
   ) {}
 
   async start(): Promise<void> {
-    const since = new Date(this.options.clock().getTime() - this.options.rememberMs);
-    this.revocations.add(await this.source.revokedSince(since));
+    await this.load(this.options.clock().getTime() - this.options.rememberMs);
     // On PGlite this process is the only one: nothing to hear or poll, only old ids to forget.
     const shared = this.database.engine !== 'pglite';
     if (shared) {
@@ -86,13 +87,24 @@ export class RevocationSync {
     }
   }
 
+  /**
+   * Loads what was revoked since the last successful load, less an overlap of a few polls
+   * (a revocation is dated when its transaction began, and may commit a little later), but
+   * never further back than a token lives.
+   */
   private async poll(): Promise<void> {
     try {
       this.revocations.prune();
-      const since = new Date(this.options.clock().getTime() - 3 * this.options.pollMs);
-      this.revocations.add(await this.source.revokedSince(since));
+      const { rememberMs, pollMs, clock } = this.options;
+      await this.load(Math.max(this.loadedFrom - 3 * pollMs, clock().getTime() - rememberMs));
     } catch (error) {
       this.options.onError(error);
     }
+  }
+
+  private async load(sinceMs: number): Promise<void> {
+    const startedAt = this.options.clock().getTime();
+    this.revocations.add(await this.source.revokedSince(new Date(sinceMs)));
+    this.loadedFrom = startedAt;
   }
 }

@@ -1,5 +1,5 @@
+import type { AccountSnapshot } from './access-checks.js';
 import { Type, type Static } from 'typebox';
-import type { UserRow } from '../../db/schema.js';
 import type { UserChanges } from './users-repository.js';
 import { Nullable, SingleLine, Timestamp, UserId } from '../../http/schemas.js';
 
@@ -122,7 +122,7 @@ export function toUserChanges(update: UserInfoUpdate): UserChanges {
   };
 }
 
-export function toUser(row: UserRow): User {
+export function toUser(row: AccountSnapshot): User {
   return {
     user_id: row.id,
     username: row.username,

@@ -5,8 +5,11 @@ import type { Principal } from '../../http/auth.js';
 import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AccountSnapshot } from './access-checks.js';
+import type { ChangeAwareCache } from './change-aware-cache.js';
 import { AccountErrors } from './errors.js';
 import type { PasswordAttempts } from './password-attempts.js';
+import type { RefreshSuccessors } from './refresh-successors.js';
 import type { RevocationSync } from './revocations.js';
 import type { SessionsRepository } from './sessions-repository.js';
 import type { AccessTokens, IssuedAccessToken } from './tokens.js';
@@ -16,7 +19,7 @@ export interface IssuedSession {
   sessionId: string;
   access: IssuedAccessToken;
   refreshToken: string;
-  user: UserRow;
+  user: AccountSnapshot;
 }
 
 /** A login that needs a second factor first; finished by POST /auth/verify-otp. */
@@ -34,6 +37,11 @@ export interface LoginInput {
 
 export interface SessionServiceDeps {
   users: UsersRepository;
+  /** The accounts token checks read (ChangeAwareCache): a refresh finds its user there. */
+  accounts: Pick<ChangeAwareCache<AccountSnapshot>, 'get'>;
+  successors: RefreshSuccessors;
+  /** Seconds a retried refresh gets the same successor (SENTINEL_REFRESH_GRACE); 0 = never. */
+  refreshGraceSeconds: number;
   sessions: SessionsRepository;
   passwordAttempts: PasswordAttempts;
   tokens: AccessTokens;
@@ -92,29 +100,43 @@ export class SessionService {
     return { sessionId: row.id, access, refreshToken, user };
   }
 
+  /**
+   * Trades a refresh token for its successor. A retry with the same token within the grace
+   * window (a lost answer, two tabs, a 503 after the rotation committed) gets the same
+   * successor and a new access token for the same session; a spent token presented after it
+   * ends the whole session, since whoever holds the current one may be a thief.
+   */
   async refresh(refreshToken: string, context: RequestContext): Promise<IssuedSession> {
-    const { sessions, users, tokens, audit } = this.deps;
+    const { sessions, accounts, tokens } = this.deps;
     const oldHash = sha256Hex(refreshToken);
-    const newToken = randomSecret();
-    const session = await sessions.rotateRefreshToken(oldHash, sha256Hex(newToken), this.refreshExpiry());
+    const successor = this.deps.successors.of(refreshToken);
+    const successorHash = sha256Hex(successor);
+    const now = this.deps.clock();
+    const session =
+      (await sessions.rotateRefreshToken(oldHash, successorHash, this.refreshExpiry(), now)) ??
+      (this.deps.refreshGraceSeconds > 0
+        ? await sessions.findRotatedSince(successorHash, new Date(now.getTime() - this.deps.refreshGraceSeconds * 1000))
+        : undefined);
     if (!session) {
-      const reusedSessionId = await sessions.findSessionOfSpentToken(oldHash);
-      if (reusedSessionId) {
-        // A spent token came back: whoever holds the current one may be a thief, so end it for both.
-        const ended = await sessions.revoke(reusedSessionId, 'refresh_token_reused');
-        if (ended) await this.deps.revocations.publish([reusedSessionId]);
-        const owner = await sessions.findById(reusedSessionId);
-        await audit.record(
-          { action: 'session.refresh_reused', targetUserId: owner?.userId ?? null, detail: { session_id: reusedSessionId } },
-          context,
-        );
-      }
+      await this.endSessionOfSpentToken(oldHash, context);
       throw AccountErrors.invalidRefreshToken('The refresh token is unknown, spent, expired or disabled; log in again');
     }
-    const user = await users.findActiveById(session.userId);
-    if (!user) throw AccountErrors.invalidRefreshToken('The account no longer exists');
-    const access = await tokens.issue(user, session.id);
-    return { sessionId: session.id, access, refreshToken: newToken, user };
+    const user = await accounts.get(session.userId);
+    if (!user || user.deletedAt) throw AccountErrors.invalidRefreshToken('The account no longer exists');
+    return { sessionId: session.id, access: await tokens.issue(user, session.id), refreshToken: successor, user };
+  }
+
+  private async endSessionOfSpentToken(hash: string, context: RequestContext): Promise<void> {
+    const { sessions, audit } = this.deps;
+    const reusedSessionId = await sessions.findSessionOfSpentToken(hash);
+    if (!reusedSessionId) return;
+    const ended = await sessions.revoke(reusedSessionId, 'refresh_token_reused');
+    if (ended) await this.deps.revocations.publish([reusedSessionId]);
+    const owner = await sessions.findById(reusedSessionId);
+    await audit.record(
+      { action: 'session.refresh_reused', targetUserId: owner?.userId ?? null, detail: { session_id: reusedSessionId } },
+      context,
+    );
   }
 
   async logout(principal: Principal, context: RequestContext): Promise<void> {

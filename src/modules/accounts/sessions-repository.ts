@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, gte, isNull, ne, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { queryRows, type Executor } from '../../db/client.js';
 import { sessions, spentRefreshTokens, type SessionRow } from '../../db/schema.js';
+import type { SessionOwner } from './access-checks.js';
 import type { RevokedSessionSource } from './revocations.js';
 
 export interface NewSession {
@@ -12,6 +13,12 @@ export interface NewSession {
   ip: string | null;
 }
 
+/** A session and its user, as a refresh finds them. */
+export interface SessionOwnerRow {
+  id: string;
+  userId: string;
+}
+
 export class SessionsRepository implements RevokedSessionSource {
   constructor(private readonly db: Executor) {}
 
@@ -20,32 +27,55 @@ export class SessionsRepository implements RevokedSessionSource {
     return row!;
   }
 
+  async ownerOf(id: string): Promise<SessionOwner | undefined> {
+    const [row] = await this.db
+      .select({ userId: sessions.userId, ended: sql<boolean>`${sessions.revokedAt} IS NOT NULL` })
+      .from(sessions)
+      .where(eq(sessions.id, id));
+    return row;
+  }
+
   async findById(id: string): Promise<SessionRow | undefined> {
     const [row] = await this.db.select().from(sessions).where(eq(sessions.id, id));
     return row;
   }
 
   /**
-   * Swaps a live refresh token for a new one in one statement, so two requests racing with
-   * the same token cannot both win; the old hash is kept to recognise a replay.
+   * Swaps a live refresh token for its successor in one statement: atomic on its own (no
+   * transaction, one round trip), and two requests racing with the same token cannot both win
+   * (the loser finds the row changed under its lock and updates nothing). The spent hash is
+   * kept, to recognise a replay. `now` is Sentinel's clock, which the grace window is measured in.
    */
-  async rotateRefreshToken(oldHash: string, newHash: string, newExpiry: Date): Promise<SessionRow | undefined> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(sessions)
-        .set({ refreshTokenHash: newHash, refreshExpiresAt: newExpiry, lastRefreshedAt: sql`now()` })
-        .where(
-          and(
-            eq(sessions.refreshTokenHash, oldHash),
-            isNull(sessions.revokedAt),
-            isNull(sessions.refreshDisabledAt),
-            gt(sessions.refreshExpiresAt, sql`now()`),
-          ),
-        )
-        .returning();
-      if (row) await tx.insert(spentRefreshTokens).values({ tokenHash: oldHash, sessionId: row.id });
-      return row;
-    });
+  async rotateRefreshToken(oldHash: string, newHash: string, newExpiry: Date, now: Date): Promise<SessionOwnerRow | undefined> {
+    const [row] = await queryRows<SessionOwnerRow>(
+      this.db,
+      sql`WITH rotated AS (
+            UPDATE ${sessions} SET refresh_token_hash = ${newHash}, refresh_expires_at = ${newExpiry.toISOString()}, last_refreshed_at = ${now.toISOString()}
+            WHERE refresh_token_hash = ${oldHash} AND revoked_at IS NULL AND refresh_disabled_at IS NULL AND refresh_expires_at > now()
+            RETURNING id, user_id
+          ), spent AS (
+            INSERT INTO ${spentRefreshTokens} (token_hash, session_id) SELECT ${oldHash}, id FROM rotated
+          )
+          SELECT id, user_id AS "userId" FROM rotated`,
+    );
+    return row;
+  }
+
+  /** The live session whose current refresh token has this hash and was issued by a rotation after `since`. */
+  async findRotatedSince(hash: string, since: Date): Promise<SessionOwnerRow | undefined> {
+    const [row] = await this.db
+      .select({ id: sessions.id, userId: sessions.userId })
+      .from(sessions)
+      .where(
+        and(
+          eq(sessions.refreshTokenHash, hash),
+          gt(sessions.lastRefreshedAt, since),
+          isNull(sessions.revokedAt),
+          isNull(sessions.refreshDisabledAt),
+          gt(sessions.refreshExpiresAt, sql`now()`),
+        ),
+      );
+    return row;
   }
 
   async findSessionOfSpentToken(hash: string): Promise<string | undefined> {

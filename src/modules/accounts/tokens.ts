@@ -1,7 +1,6 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
-import type { Principal } from '../../http/auth.js';
 import { HttpErrors } from '../../http/errors.js';
 import { TOKEN_ALGORITHMS } from '../keys/algorithms.js';
 import { KeysUnavailableError, type TokenKeys } from '../keys/key-ring.js';
@@ -20,13 +19,31 @@ export interface IssuedAccessToken {
   expiresAt: Date;
 }
 
+/** What a valid access token says: whose it is and which session it belongs to. */
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+/** Verified tokens remembered per process (about 1 KB each). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 /**
  * Access tokens: JWTs (HS256, or a key pair's algorithm naming its kid: see ../keys) carrying
  * the original Sentinel's claims (UserID, Email, Username, Operator) plus the standard ones
  * and `sid`, the session they belong to.
  * Verification refuses a revoked session from memory, with no database round trip.
+ *
+ * A client sends the same token for minutes, so tokens whose signature checked out are
+ * remembered (bounded, oldest dropped first): a hit skips the signature check, which on
+ * WebCrypto costs 60-200 µs and a hop through the thread pool argon2 hashes on
+ * (docs/benchmarks.md). Expiry and revocation are checked on every call, hit or not; a
+ * retired key retires after its tokens have expired, so no remembered token outlives it.
  */
 export class AccessTokens {
+  private readonly verified = new Map<string, AccessClaims>();
+
   constructor(
     private readonly keys: TokenKeys,
     private readonly issuer: string,
@@ -56,7 +73,18 @@ export class AccessTokens {
     return { token, expiresIn: this.ttlSeconds, expiresAt: new Date(expiresAt * 1000) };
   }
 
-  async verify(token: string): Promise<Principal> {
+  /** The token's claims if it is well signed, unexpired and its session not revoked; otherwise throws a 401. */
+  async verify(token: string): Promise<AccessClaims> {
+    const claims = this.verified.get(token) ?? (await this.checkSignature(token));
+    if (claims.expiresAt.getTime() <= this.clock().getTime()) {
+      this.verified.delete(token);
+      throw HttpErrors.invalidToken('The access token has expired; refresh it or log in again');
+    }
+    if (this.revocations.has(claims.sessionId)) throw HttpErrors.invalidToken('The session has ended; log in again');
+    return claims;
+  }
+
+  private async checkSignature(token: string): Promise<AccessClaims> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, (header) => this.keys.verificationKey(header), {
@@ -70,18 +98,13 @@ export class AccessTokens {
       const expired = error instanceof joseErrors.JWTExpired;
       throw HttpErrors.invalidToken(expired ? 'The access token has expired; refresh it or log in again' : 'The access token is not valid');
     }
-    const { sub, sid, exp, Email, Username, Operator } = payload;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number' || typeof Operator !== 'boolean') {
+    const { sub, sid, exp } = payload;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') {
       throw HttpErrors.invalidToken('The access token is not valid');
     }
-    if (this.revocations.has(sid)) throw HttpErrors.invalidToken('The session has ended; log in again');
-    return {
-      userId: sub,
-      sessionId: sid,
-      operator: Operator,
-      email: typeof Email === 'string' ? Email : '',
-      username: typeof Username === 'string' ? Username : '',
-      expiresAt: new Date(exp * 1000),
-    };
+    const claims = { userId: sub, sessionId: sid, expiresAt: new Date(exp * 1000) };
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
   }
 }

@@ -1,6 +1,7 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { users, type NewUserRow, type UserRow } from '../../db/schema.js';
+import type { AccountSnapshot } from './access-checks.js';
 
 export type UserChanges = Partial<Pick<NewUserRow, 'username' | 'email' | 'firstName' | 'lastName' | 'operator' | 'otpEnabled'>>;
 
@@ -9,9 +10,37 @@ const lower = (value: string) => sql`lower(${value})`;
 /** Any constant, distinct from the migration lock's. */
 const OPERATOR_SET_LOCK = 7_361_202;
 
-/** SQL for the users table. Lookups by email and username are case-insensitive (the unique indexes are on lower()). */
+/** Every column but the password's: what token checks keep in memory. */
+const accountColumns = {
+  id: users.id,
+  username: users.username,
+  email: users.email,
+  firstName: users.firstName,
+  lastName: users.lastName,
+  operator: users.operator,
+  otpEnabled: users.otpEnabled,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+  deletedAt: users.deletedAt,
+};
+
+/**
+ * SQL for the users table. Lookups by email and username are case-insensitive (the unique
+ * indexes are on lower()). `changed` hears of each user this process changes as soon as the
+ * statement returns, so its own next request sees the change; other processes learn of it
+ * from the database's notification (migration 0004), which also covers this one.
+ */
 export class UsersRepository {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly changed: (id: string) => void = () => {},
+  ) {}
+
+  /** A user's account without the password columns, deleted or not. */
+  async findAccount(id: string): Promise<AccountSnapshot | undefined> {
+    const [row] = await this.db.select(accountColumns).from(users).where(eq(users.id, id));
+    return row;
+  }
 
   async insert(user: NewUserRow, executor: Executor = this.db): Promise<UserRow> {
     const [row] = await executor.insert(users).values(user).returning();
@@ -52,6 +81,7 @@ export class UsersRepository {
       .set({ ...changes, updatedAt: sql`now()` })
       .where(and(eq(users.id, id), isNull(users.deletedAt)))
       .returning();
+    this.changed(id);
     return row;
   }
 
@@ -79,6 +109,7 @@ export class UsersRepository {
       .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(users.id, id), isNull(users.deletedAt)))
       .returning();
+    this.changed(id);
     return row;
   }
 

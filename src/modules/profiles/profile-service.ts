@@ -65,9 +65,10 @@ export class ProfileService {
    * unknown user or app is a 404 rather than an empty list, so typos do not look like "no data".
    */
   async list(owner: { userId: string; appId: number }, limit: number, afterSeq: number, checkUser: boolean): Promise<ProfileRecord[]> {
-    if (!(await this.deps.apps.schemaStateOf(owner.appId))) throw AppErrors.appNotFound(`No app with id ${owner.appId}`);
+    const found = await this.deps.profiles.listInApp(owner.userId, owner.appId, limit, afterSeq);
+    if (!found) throw AppErrors.appNotFound(`No app with id ${owner.appId}`);
     if (checkUser && !(await this.deps.profiles.userExists(owner.userId))) throw AccountErrors.userNotFound(`No user ${owner.userId}`);
-    return this.deps.profiles.listOf(owner.userId, owner.appId, limit, afterSeq);
+    return found;
   }
 
   async get(key: ProfileKey): Promise<ProfileRecord> {

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
-import { profiles, users } from '../../db/schema.js';
+import { apps, profiles, users } from '../../db/schema.js';
 import type { ProfileRecord } from './schemas.js';
 
 const columns = {
@@ -99,14 +99,39 @@ export class ProfilesRepository {
     );
   }
 
-  /** A user's profiles in one app, in creation order, after `afterSeq`. */
-  async listOf(userId: string, appId: number, limit: number, afterSeq = 0): Promise<ProfileRecord[]> {
-    return this.db
+  /**
+   * A user's profiles in one app, in creation order, after `afterSeq`; undefined when there is
+   * no such app. One round trip for both answers (the app's row, joined with the page of its
+   * profiles), through a statement prepared once per connection.
+   */
+  async listInApp(userId: string, appId: number, limit: number, afterSeq = 0): Promise<ProfileRecord[] | undefined> {
+    this.listStatement ??= this.prepareList();
+    const rows = await this.listStatement.execute({ userId, appId, limit, afterSeq });
+    if (rows.length === 0) return undefined;
+    return rows.filter((row) => row.id !== null).map(({ app: _app, ...profile }) => profile as ProfileRecord);
+  }
+
+  private listStatement: ReturnType<ProfilesRepository['prepareList']> | undefined;
+
+  private prepareList() {
+    const page = this.db
       .select(columns)
       .from(profiles)
-      .where(and(eq(profiles.userId, userId), eq(profiles.appId, appId), gt(profiles.seq, afterSeq)))
+      .where(
+        and(eq(profiles.userId, sql.placeholder('userId')), eq(profiles.appId, apps.id), gt(profiles.seq, sql.placeholder('afterSeq'))),
+      )
       .orderBy(asc(profiles.seq))
-      .limit(limit) as Promise<ProfileRecord[]>;
+      .limit(sql.placeholder('limit'))
+      .as('page');
+    const fields = Object.fromEntries(Object.keys(columns).map((key) => [key, page[key as keyof typeof columns]])) as {
+      [K in keyof typeof columns]: (typeof page)[K];
+    };
+    return this.db
+      .select({ app: apps.id, ...fields })
+      .from(apps)
+      .leftJoinLateral(page, sql`true`)
+      .where(eq(apps.id, sql.placeholder('appId')))
+      .prepare('profiles_list_in_app');
   }
 
   /** With `lock`, the row stays locked until the transaction ends, so read-modify-write cannot lose an update. */

@@ -82,8 +82,9 @@ export class Readiness {
 export function installReadiness(app: FastifyInstance): Readiness {
   const readiness = new Readiness((name, error) => app.log.warn({ err: error }, `readiness check ${name} failed`));
   app.decorate('readiness', readiness);
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (readiness.draining) reply.header('connection', 'close');
+    done(null, payload);
   });
   return readiness;
 }
