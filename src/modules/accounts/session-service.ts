@@ -4,7 +4,7 @@ import type { UserRow } from '../../db/schema.js';
 import type { Principal } from '../../http/auth.js';
 import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { LOGIN_FAILED, type AuditLog } from '../audit/audit-log.js';
 import { AccountErrors } from './errors.js';
 import type { PasswordAttempts } from './password-attempts.js';
 import type { RevocationSync } from './revocations.js';
@@ -57,7 +57,7 @@ export class SessionService {
       : await passwordAttempts.checkUnknown({ field: input.email !== undefined ? 'email' : 'username', canonical }, input.password);
     if (!user || !check.valid) {
       await audit.record(
-        { action: 'login.failed', targetUserId: user?.id ?? null, detail: { reason: user ? 'wrong_password' : 'unknown_user' } },
+        { action: LOGIN_FAILED, targetUserId: user?.id ?? null, detail: { reason: user ? 'wrong_password' : 'unknown_user' } },
         context,
       );
       throw AccountErrors.invalidCredentials('The email, username or password is wrong');

@@ -4,7 +4,7 @@ import { databaseErrorOf } from '../../db/errors.js';
 import type { AppRow } from '../../db/schema.js';
 import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import type { ProfileDataSchemas } from '../profiles/data-schemas.js';
 import type { AppChanges, AppsRepository } from './apps-repository.js';
 import { normalizeDomains } from './domains.js';
@@ -152,7 +152,7 @@ export class AppService {
   private async changeSchema(
     appId: number,
     schema: unknown,
-    action: string,
+    action: AuditAction,
     actorUserId: string,
     context: RequestContext,
   ): Promise<AppRow> {

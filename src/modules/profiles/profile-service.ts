@@ -4,7 +4,7 @@ import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
 import { AppErrors } from '../apps/errors.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import type { DataValidator, ProfileDataSchemas } from './data-schemas.js';
 import { ProfileErrors } from './errors.js';
 import { MAX_PROFILE_DEPTH, nestingDepth, serializeProfileData } from './json-limits.js';
@@ -156,7 +156,7 @@ export class ProfileService {
 
   private async auditOperator(
     writer: Writer,
-    action: string,
+    action: AuditAction,
     profile: ProfileRecord,
     tx: Executor,
     extra: Record<string, unknown> = {},

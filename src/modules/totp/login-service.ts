@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { IssuedSession, SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { OTP_FAILED, type AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
 import { MAX_ATTEMPTS_PER_TOKEN } from './challenges.js';
 import { TotpErrors } from './errors.js';
@@ -50,7 +50,7 @@ export class OtpLoginService {
       const attemptsLeft = MAX_ATTEMPTS_PER_TOKEN - attempt.attempts;
       await audit.record(
         {
-          action: 'otp.failed',
+          action: OTP_FAILED,
           targetUserId: user.id,
           detail: { during: 'login', method: check.method, reason: check.reason, attempts_left: attemptsLeft },
         },

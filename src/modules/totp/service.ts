@@ -8,7 +8,7 @@ import { AccountErrors } from '../accounts/errors.js';
 import type { PasswordAttempts } from '../accounts/password-attempts.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { OTP_FAILED, type AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
 import {
   newRecoveryCode,
@@ -164,7 +164,7 @@ export class TotpService {
     if (proof.password !== undefined) {
       if ((await passwordAttempts.check(user, proof.password)).valid) return 'password';
       await audit.record(
-        { action: 'otp.failed', actorUserId: user.id, targetUserId: user.id, detail: { during, method: 'password' } },
+        { action: OTP_FAILED, actorUserId: user.id, targetUserId: user.id, detail: { during, method: 'password' } },
         context,
       );
       throw AccountErrors.wrongPassword('The password is wrong');
@@ -172,7 +172,7 @@ export class TotpService {
     const check = await factors.attempt(user.id, () => factors.spend(user.id, proof.code));
     if (check.ok) return check.method;
     await audit.record(
-      { action: 'otp.failed', actorUserId: user.id, targetUserId: user.id, detail: { during, method: check.method, reason: check.reason } },
+      { action: OTP_FAILED, actorUserId: user.id, targetUserId: user.id, detail: { during, method: check.method, reason: check.reason } },
       context,
     );
     throw TotpErrors.wrongOtpCode('The code is wrong or already used');
