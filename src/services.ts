@@ -83,6 +83,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
   );
   const tokens = new AccessTokens(secrets.jwtSecret, config.jwtIssuer, config.accessTokenTtlSeconds, revocations, clock);
   const sessions = new SessionService({
+    db,
     users,
     sessions: sessionsRepository,
     passwordAttempts,
@@ -110,8 +111,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
   const operators = createOperatorServices({
     db,
     users,
-    sessions: sessionsRepository,
-    revocations: revocationSync,
+    sessions,
     accounts,
     passwords,
     audit,

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
 import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
@@ -26,7 +27,7 @@ export interface AccountServiceDeps {
   users: UsersRepository;
   passwords: Passwords;
   passwordAttempts: PasswordAttempts;
-  sessions: SessionService;
+  sessions: Pick<SessionService, 'endSessions'>;
   audit: AuditLog;
   passwordImporter: PasswordImporter;
 }
@@ -109,16 +110,20 @@ export class AccountService {
       await this.deps.audit.record({ action: 'password.change_failed', actorUserId: user.id, targetUserId: user.id }, context);
       throw AccountErrors.wrongPassword('old_password is not the current password');
     }
-    await this.deps.users.setPassword(user.id, await this.deps.passwords.hash(newPassword));
-    const ended = await this.deps.sessions.endAllSessions(user.id, 'password_changed', principal.sessionId);
-    await this.deps.audit.record(
-      { action: 'password.changed', actorUserId: user.id, targetUserId: user.id, detail: { sessions_ended: ended.length } },
-      context,
-    );
+    const hash = await this.deps.passwords.hash(newPassword);
+    await inTransaction(this.deps.db, async (tx) => {
+      await this.deps.users.setPassword(user.id, hash, tx);
+      const ended = await this.deps.sessions.endSessions(tx, { userId: user.id, except: principal.sessionId }, 'password_changed');
+      await this.deps.audit.record(
+        { action: 'password.changed', actorUserId: user.id, targetUserId: user.id, detail: { sessions_ended: ended.length } },
+        context,
+        tx,
+      );
+    });
   }
 
   async deleteAccount(principal: Principal, context: RequestContext): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
+    await inTransaction(this.deps.db, async (tx) => {
       const { users } = this.deps;
       if (principal.operator) {
         await users.lockOperatorSet(tx);
@@ -130,8 +135,8 @@ export class AccountService {
       const deleted = await users.softDelete(principal.userId, tx);
       if (!deleted) throw AccountErrors.userNotFound('The account no longer exists');
       await this.deps.audit.record({ action: 'user.deleted', actorUserId: principal.userId, targetUserId: principal.userId }, context, tx);
+      await this.deps.sessions.endSessions(tx, { userId: principal.userId }, 'user_deleted');
     });
-    await this.deps.sessions.endAllSessions(principal.userId, 'user_deleted');
   }
 
   private async passwordFor(input: RegisterInput, allowImport: boolean): Promise<StoredPassword> {

@@ -1,7 +1,8 @@
 import QRCode from 'qrcode';
 import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/client.js';
+import type { Db, Executor } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
@@ -32,7 +33,7 @@ export interface TotpServiceDeps {
   factors: SecondFactors;
   secrets: SecretBox;
   passwordAttempts: PasswordAttempts;
-  sessions: Pick<SessionService, 'endAllSessions'>;
+  sessions: Pick<SessionService, 'endSessions'>;
   audit: AuditLog;
   clock: Clock;
   issuer: string;
@@ -105,7 +106,7 @@ export class TotpService {
     const user = await this.activeUser(principal.userId);
     if (!user.otpEnabled) throw TotpErrors.otpNotEnabled('TOTP is already off for this account');
     const method = await this.prove(user, proof, 'disable', context);
-    return this.turnOff(user.id, { actorUserId: user.id, by: 'user', method }, context);
+    return this.deps.db.transaction((tx) => this.turnOff(user.id, { actorUserId: user.id, by: 'user', method }, context, tx));
   }
 
   /** New recovery codes replacing all the old ones (used or not); shown this once. */
@@ -133,26 +134,27 @@ export class TotpService {
   async disableForUser(userId: string, actorUserId: string, context: RequestContext): Promise<OperatorDisableResult> {
     const user = await this.activeUser(userId);
     if (!user.otpEnabled) return { user, disabled: false, sessionsEnded: 0 };
-    const updated = await this.turnOff(user.id, { actorUserId, by: 'operator' }, context);
-    const ended = await this.deps.sessions.endAllSessions(user.id, 'otp_reset_by_operator');
-    return { user: updated, disabled: true, sessionsEnded: ended.length };
+    return inTransaction(this.deps.db, async (tx) => {
+      const updated = await this.turnOff(user.id, { actorUserId, by: 'operator' }, context, tx);
+      const ended = await this.deps.sessions.endSessions(tx, { userId: user.id }, 'otp_reset_by_operator');
+      return { user: updated, disabled: true, sessionsEnded: ended.length };
+    });
   }
 
   private async turnOff(
     userId: string,
     how: { actorUserId: string; by: 'user' | 'operator'; method?: string },
     context: RequestContext,
+    tx: Executor,
   ): Promise<UserRow> {
-    const { db, users, totp, challenges, audit } = this.deps;
-    return db.transaction(async (tx) => {
-      await totp.remove(userId, tx);
-      await challenges.deleteOfUser(userId, tx);
-      const row = await users.update(userId, { otpEnabled: false }, tx);
-      if (!row) throw AccountErrors.userNotFound('The account no longer exists');
-      const detail = { by: how.by, ...(how.method ? { method: how.method } : {}) };
-      await audit.record({ action: 'otp.disabled', actorUserId: how.actorUserId, targetUserId: userId, detail }, context, tx);
-      return row;
-    });
+    const { users, totp, challenges, audit } = this.deps;
+    await totp.remove(userId, tx);
+    await challenges.deleteOfUser(userId, tx);
+    const row = await users.update(userId, { otpEnabled: false }, tx);
+    if (!row) throw AccountErrors.userNotFound('The account no longer exists');
+    const detail = { by: how.by, ...(how.method ? { method: how.method } : {}) };
+    await audit.record({ action: 'otp.disabled', actorUserId: how.actorUserId, targetUserId: userId, detail }, context, tx);
+    return row;
   }
 
   /**
