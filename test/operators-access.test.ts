@@ -85,6 +85,21 @@ describe('the last operator', () => {
     expect(answers.find((answer) => answer.status === 409)!.body.type).toBe('urn:sentinel:problem:last_operator');
     expect(await operatorCount()).toBe(1);
   });
+
+  // Threat: the self-service and operator paths each counting on their own (assertOperatorRemains is shared).
+  it('lets only one go when one operator deletes their own account (GET /user/delete) as the other steps down', async () => {
+    const others = await queryRows<{ id: string }>(t.database.db, sql`SELECT id FROM users WHERE operator AND deleted_at IS NULL`);
+    for (const other of others) await t.services.users.update(other.id, { operator: false });
+    const a = await operatorWithToken();
+    const b = await operatorWithToken();
+    const answers = await Promise.all([
+      t.call('GET', '/user/delete', { token: a.token }),
+      t.call('POST', '/operator/userinfo/update', { token: b.token, body: { user_id: b.user.id, operator: false } }),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect(answers.find((answer) => answer.status === 409)!.body.type).toBe('urn:sentinel:problem:last_operator');
+    expect(await operatorCount()).toBe(1);
+  });
 });
 
 describe('/operator/* authorization', () => {

@@ -6,6 +6,7 @@ import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import { AccountErrors } from './errors.js';
+import { assertOperatorRemains } from './last-operator.js';
 import type { PasswordAttempts } from './password-attempts.js';
 import type { Passwords, StoredPassword } from './passwords.js';
 import { toUserChanges, type RegisterInput, type UserInfoUpdate } from './schemas.js';
@@ -125,13 +126,7 @@ export class AccountService {
   async deleteAccount(principal: Principal, context: RequestContext): Promise<void> {
     await inTransaction(this.deps.db, async (tx) => {
       const { users } = this.deps;
-      if (principal.operator) {
-        await users.lockOperatorSet(tx);
-        const user = await users.findActiveById(principal.userId, tx);
-        if (user?.operator && (await users.countActiveOperators(tx)) <= 1) {
-          throw AccountErrors.lastOperator('You are the last operator: make someone else an operator before deleting your account');
-        }
-      }
+      if (principal.operator) await assertOperatorRemains(users, tx, principal.userId, 'deleting your account');
       const deleted = await users.softDelete(principal.userId, tx);
       if (!deleted) throw AccountErrors.userNotFound('The account no longer exists');
       await this.deps.audit.record({ action: 'user.deleted', actorUserId: principal.userId, targetUserId: principal.userId }, context, tx);

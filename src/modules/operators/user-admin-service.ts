@@ -6,6 +6,7 @@ import { page } from '../../http/pagination.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { AccountErrors } from '../accounts/errors.js';
+import { assertOperatorRemains } from '../accounts/last-operator.js';
 import type { Passwords } from '../accounts/passwords.js';
 import { toUserChanges, type RegisterInput } from '../accounts/schemas.js';
 import type { SessionService } from '../accounts/session-service.js';
@@ -69,7 +70,10 @@ export class UserAdminService {
       const target = await this.activeTarget({ id }, tx);
       const grant = operator === true && !target.operator;
       const revoke = operator === false && target.operator;
-      if (revoke) await this.assertNotLastOperator(actorId, tx, 'remove your own operator role');
+      if (revoke) {
+        await this.assertStillOperator(actorId, tx);
+        await assertOperatorRemains(users, tx, id, 'removing your own operator role');
+      }
 
       const changes: UserChanges = { ...toUserChanges(fields), ...(grant || revoke ? { operator } : {}) };
       const user = Object.keys(changes).length > 0 ? await users.update(id, changes, tx) : target;
@@ -112,7 +116,10 @@ export class UserAdminService {
     return inTransaction(this.deps.db, async (tx) => {
       await users.lockOperatorSet(tx);
       const target = await this.activeTarget({ email }, tx);
-      if (target.operator) await this.assertNotLastOperator(actorId, tx, 'delete your own account');
+      if (target.operator) {
+        await this.assertStillOperator(actorId, tx);
+        await assertOperatorRemains(users, tx, target.id, 'deleting your account');
+      }
       await users.softDelete(target.id, tx);
       const ended = await this.deps.sessions.endSessions(tx, { userId: target.id }, 'user_deleted');
       await this.deps.audit.record(
@@ -132,16 +139,10 @@ export class UserAdminService {
     return target;
   }
 
-  /**
-   * Called with the operator set locked (users.lockOperatorSet), so two operators
-   * demoting or deleting each other at once cannot both pass the count.
-   */
-  private async assertNotLastOperator(actorId: string, tx: Executor, what: string): Promise<void> {
+  /** An operator demoted or deleted by another one meanwhile cannot go on taking the role from others. */
+  private async assertStillOperator(actorId: string, tx: Executor): Promise<void> {
     const actor = await this.deps.users.findActiveById(actorId, tx);
     if (!actor?.operator) throw HttpErrors.forbidden('You are no longer an operator');
-    if ((await this.deps.users.countActiveOperators(tx)) <= 1) {
-      throw AccountErrors.lastOperator(`You are the last operator and cannot ${what}: make someone else an operator first`);
-    }
   }
 }
 
