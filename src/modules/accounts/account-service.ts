@@ -2,26 +2,16 @@ import type { Db } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
-import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import { AccountErrors } from './errors.js';
 import { assertOperatorRemains } from './last-operator.js';
 import type { PasswordAttempts } from './password-attempts.js';
+import { readPasswordInput, type PasswordImporter } from './password-input.js';
 import type { Passwords, StoredPassword } from './passwords.js';
 import { toUserChanges, type RegisterInput, type UserInfoUpdate } from './schemas.js';
 import type { SessionService } from './session-service.js';
 import type { UsersRepository } from './users-repository.js';
-
-/** Turns an imported hash (`password_hash` + `hash_algorithm`) into what the users table stores, or throws a 400. */
-export interface PasswordImporter {
-  parse(input: {
-    passwordHash: string;
-    hashAlgorithm: string;
-    salt?: string | undefined;
-    saltPosition?: string | undefined;
-  }): StoredPassword;
-}
 
 export interface AccountServiceDeps {
   db: Db;
@@ -135,33 +125,8 @@ export class AccountService {
   }
 
   private async passwordFor(input: RegisterInput, allowImport: boolean): Promise<StoredPassword> {
-    const passwordHash = input.password_hash || undefined;
-    const hashAlgorithm = input.hash_algorithm || undefined;
-    if ((passwordHash || hashAlgorithm) && !allowImport) {
-      throw AccountErrors.importNotAllowed(
-        'password_hash is accepted with the bootstrap API key or from an operator (POST /operator/profile/register), not with an app key: send password',
-      );
-    }
-    if (input.password && (passwordHash || hashAlgorithm)) {
-      throw AccountErrors.passwordRequired('Send either password, or password_hash with hash_algorithm; not both');
-    }
-    if (passwordHash || hashAlgorithm) {
-      if (!passwordHash || !hashAlgorithm) {
-        throw AccountErrors.passwordRequired('An imported password needs both password_hash and hash_algorithm');
-      }
-      return this.deps.passwordImporter.parse({ passwordHash, hashAlgorithm, salt: input.salt, saltPosition: input.salt_position });
-    }
-    if (!input.password) throw AccountErrors.passwordRequired('Send password (8 to 256 characters)');
-    if (input.salt || input.salt_position) {
-      throw HttpErrors.validationFailed('salt and salt_position apply only to password_hash', [
-        { path: '/salt', message: 'applies only to password_hash' },
-      ]);
-    }
-    if (input.password.length < 8) {
-      throw AccountErrors.weakPassword('password must be at least 8 characters', [
-        { path: '/password', message: 'must be at least 8 characters' },
-      ]);
-    }
-    return { hash: await this.deps.passwords.hash(input.password), algorithm: 'argon2id', salt: null, saltPosition: null };
+    const password = readPasswordInput(input, { hashes: allowImport, plaintext: true, importer: this.deps.passwordImporter });
+    if (password.kind === 'imported') return password.stored;
+    return { hash: await this.deps.passwords.hash(password.password), algorithm: 'argon2id', salt: null, saltPosition: null };
   }
 }
