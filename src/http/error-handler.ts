@@ -3,7 +3,7 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { databaseErrorOf, isDatabaseUnavailable, unavailableReason, UNIQUE_VIOLATION } from '../db/errors.js';
 import { withChallenge } from './auth.js';
-import { AppError, HttpErrors, problemBody } from './errors.js';
+import { AppError, HttpErrors, problemBody, retryLater } from './errors.js';
 
 /** A unique index or constraint name, and the error a violation of it means to the client. */
 export type ConstraintErrors = Record<string, () => AppError>;
@@ -16,7 +16,7 @@ export type ConstraintErrors = Record<string, () => AppError>;
 export function installErrorHandler(app: FastifyInstance, constraintErrors: ConstraintErrors): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = withChallenge(request, toAppError(error, request, constraintErrors));
-    if (problem.code === DATABASE_UNAVAILABLE) {
+    if (problem.code === HttpErrors.databaseUnavailable.code) {
       request.log.warn({ reason: unavailableReason(error) }, 'database unavailable: answered 503');
     } else if (problem.status >= 500) {
       request.log.error({ err: loggableError(error) }, 'request failed');
@@ -97,24 +97,20 @@ function toAppError(error: FastifyError, request: FastifyRequest, constraintErro
       return HttpErrors.malformedJson();
   }
   const status = error.statusCode ?? 500;
-  if (status === 429) return new AppError('rate_limited', 429, 'Too many requests', error.message, undefined);
+  if (status === 429) return HttpErrors.rateLimited(error.message);
   if (status >= 400 && status < 500) return new AppError('bad_request', status, 'Bad request', error.message);
   return HttpErrors.internal();
 }
 
-const DATABASE_UNAVAILABLE = 'database_unavailable';
 /** Seconds a client should wait: a dropped connection is usually replaced within this. */
 const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** The database could not be reached or the connection broke: nothing was acknowledged, and a retry can succeed. */
 export function databaseUnavailable(): AppError {
-  return new AppError(
-    DATABASE_UNAVAILABLE,
-    503,
-    'The database is unavailable',
+  return retryLater(
+    HttpErrors.databaseUnavailable,
+    DATABASE_RETRY_AFTER_SECONDS,
     `The database did not answer or the connection broke; retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
-    undefined,
-    { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
   );
 }
 
