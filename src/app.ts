@@ -12,7 +12,7 @@ import { installRateLimit, rateLimitStoreCheck } from './http/rate-limit.js';
 import type { TypedApp } from './http/types.js';
 import { installValidation } from './http/validation.js';
 import { authRoutes } from './modules/accounts/auth-routes.js';
-import { constraintErrors } from './constraint-errors.js';
+import { constraintErrorOf } from './constraint-errors.js';
 import { userRoutes } from './modules/accounts/user-routes.js';
 import { installCors } from './modules/apps/cors.js';
 import { appRoutes } from './modules/apps/routes.js';
@@ -88,7 +88,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
 
   installValidation(app);
   installJsonParsers(app);
-  installErrorHandler(app, constraintErrors);
+  installErrorHandler(app, constraintErrorOf);
   installNotModified(app);
   installAuth(app, {
     verifyAccessToken: (token) => tokens.verify(token),

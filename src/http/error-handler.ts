@@ -1,21 +1,21 @@
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { databaseErrorOf, isDatabaseUnavailable, unavailableReason, UNIQUE_VIOLATION } from '../db/errors.js';
+import { databaseErrorOf, isDatabaseUnavailable, unavailableReason } from '../db/errors.js';
 import { withChallenge } from './auth.js';
 import { AppError, HttpErrors, problemBody, retryLater } from './errors.js';
 
-/** A unique index or constraint name, and the error a violation of it means to the client. */
-export type ConstraintErrors = Record<string, () => AppError>;
+/** The API error a failed statement means when it violated a known constraint (src/constraint-errors.ts). */
+export type ConstraintErrorOf = (error: unknown) => AppError | undefined;
 
 /**
  * Turns every failure into RFC 9457 problem details. Expected errors keep their status;
  * anything else is a 500 with no detail, logged with the request id but without the
  * query parameters (they can hold password hashes).
  */
-export function installErrorHandler(app: FastifyInstance, constraintErrors: ConstraintErrors): void {
+export function installErrorHandler(app: FastifyInstance, constraintErrorOf: ConstraintErrorOf): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = withChallenge(request, toAppError(error, request, constraintErrors));
+    const problem = withChallenge(request, toAppError(error, request, constraintErrorOf));
     if (problem.code === HttpErrors.databaseUnavailable.code) {
       request.log.warn({ reason: unavailableReason(error) }, 'database unavailable: answered 503');
     } else if (problem.status >= 500) {
@@ -74,15 +74,10 @@ function clientProblem(error: ConnectionError): AppError {
   }
 }
 
-function toAppError(error: FastifyError, request: FastifyRequest, constraintErrors: ConstraintErrors): AppError {
+function toAppError(error: FastifyError, request: FastifyRequest, constraintErrorOf: ConstraintErrorOf): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnavailable(error)) return databaseUnavailable();
-
-  const database = databaseErrorOf(error);
-  if (database) {
-    const known = database.code === UNIQUE_VIOLATION && database.constraint ? constraintErrors[database.constraint] : undefined;
-    return known ? known() : HttpErrors.internal();
-  }
+  if (databaseErrorOf(error)) return constraintErrorOf(error) ?? HttpErrors.internal();
 
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -18,10 +18,10 @@ export const AccountErrors = defineErrors({
   accountLocked: { status: 429, title: 'Too many failed logins', headers: ['Retry-After'] },
 });
 
-/** Unique indexes of the users table, and what a clash with each means to the client. */
+/** Unique indexes of the users table, and what a clash with each means to the client (src/constraint-errors.ts). */
 export const accountConstraintErrors = {
-  users_email_key: () => AccountErrors.emailTaken('Another account already uses this email'),
-  users_username_key: () => AccountErrors.usernameTaken('Another account already uses this username'),
+  users_email_key: { unique: () => AccountErrors.emailTaken('Another account already uses this email') },
+  users_username_key: { unique: () => AccountErrors.usernameTaken('Another account already uses this username') },
 };
 
 /** The lockout's answer, for AttemptLimiter. */

@@ -1,6 +1,5 @@
 import { randomSecret, sha256Hex } from '../../crypto/secrets.js';
 import type { Db, Executor } from '../../db/client.js';
-import { databaseErrorOf } from '../../db/errors.js';
 import type { AppRow } from '../../db/schema.js';
 import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
@@ -27,7 +26,6 @@ export interface OperatorAction {
 }
 
 const KEY_PREFIX = 'sk_app_';
-const PROFILES_APP_FOREIGN_KEY = 'profiles_app_id_apps_id_fk';
 /** Characters of a key kept in clear for listings: the fixed prefix and 7 random ones (42 of its 256 bits). */
 const SHOWN_KEY_CHARS = KEY_PREFIX.length + 7;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -82,23 +80,13 @@ export class AppService {
 
   /** Deletes an app and its keys; refused while any profile belongs to it, so no user data goes with it. */
   async remove(appId: number, { actorUserId, context }: OperatorAction): Promise<void> {
-    try {
-      await this.deps.db.transaction(async (tx) => {
-        const app = await this.deps.apps.delete(appId, tx);
-        if (!app) throw notFound(appId);
-        await this.deps.audit.record({ action: 'app.deleted', actorUserId, detail: { app_id: appId, app: app.name } }, context, tx);
-      });
-      this.deps.onDomainsChanged?.();
-    } catch (error) {
-      // The profiles' foreign key (ON DELETE RESTRICT, SQLSTATE 23001) decides, so a profile
-      // created concurrently cannot slip past a count.
-      if (databaseErrorOf(error)?.constraint === PROFILES_APP_FOREIGN_KEY) {
-        throw AppErrors.appHasProfiles(
-          `App ${appId} still has profiles; delete them first (GET /operator/profiles?app_id=${appId} lists them)`,
-        );
-      }
-      throw error;
-    }
+    // While profiles belong to the app, their foreign key refuses the delete (409 app_has_profiles, src/constraint-errors.ts).
+    await this.deps.db.transaction(async (tx) => {
+      const app = await this.deps.apps.delete(appId, tx);
+      if (!app) throw notFound(appId);
+      await this.deps.audit.record({ action: 'app.deleted', actorUserId, detail: { app_id: appId, app: app.name } }, context, tx);
+    });
+    this.deps.onDomainsChanged?.();
   }
 
   /**
