@@ -1,6 +1,7 @@
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { formatBytes } from '../bytes.js';
 import { databaseErrorOf, isDatabaseUnavailable, unavailableReason } from '../db/errors.js';
 import { withChallenge } from './auth.js';
 import { AppError, HttpErrors, problemBody, retryLater } from './errors.js';
@@ -81,7 +82,9 @@ function toAppError(error: FastifyError, request: FastifyRequest, constraintErro
 
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return HttpErrors.payloadTooLarge(`The body is larger than this endpoint's limit of ${formatBytes(request.routeOptions.bodyLimit)}`);
+      return HttpErrors.payloadTooLarge(
+        `The body is larger than this endpoint's limit of ${request.routeOptions.bodyLimit === undefined ? 'its configured size' : formatBytes(request.routeOptions.bodyLimit)}`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return HttpErrors.unsupportedMediaType('Send the body as application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -107,14 +110,6 @@ export function databaseUnavailable(): AppError {
     DATABASE_RETRY_AFTER_SECONDS,
     `The database did not answer or the connection broke; retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
   );
-}
-
-/** A byte count as people write it: `1 MiB`, `256 KiB`. */
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return 'its configured size';
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
 }
 
 /** What may reach the log: never a failed query's parameters. */

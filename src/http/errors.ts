@@ -5,6 +5,18 @@ export interface FieldError {
 }
 
 /**
+ * A problem's `detail` from its field errors: the first, and how many more (`/email must
+ * match format "email" (and 2 more)`). `nameOf` names a field from its path; an empty path
+ * (the whole input) reads `body` unless told otherwise.
+ */
+export function summarizeFieldErrors(errors: readonly FieldError[], nameOf: (path: string) => string = (path) => path || 'body'): string {
+  const [first] = errors;
+  if (!first) return 'The request is not valid';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `${nameOf(first.path)} ${first.message}${more}`;
+}
+
+/**
  * Every expected failure. The error handler renders it as RFC 9457 problem details:
  * `type` is `urn:sentinel:problem:<code>`, so clients can branch on the code.
  */

@@ -1,7 +1,7 @@
 import type { FastifySchema, RouteOptions } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { challengeFor, type AuthMode } from './auth.js';
-import { formatBytes } from './error-handler.js';
+import { formatBytes } from '../bytes.js';
 import { AppError, declaredError, HttpErrors, problemBody, type ErrorFactory } from './errors.js';
 import { PROBLEM_SCHEMA_ID, ResponseHeaders } from './schemas.js';
 

@@ -1,8 +1,9 @@
 import { randomSecret, sha256Hex } from '../../crypto/secrets.js';
 import type { Db, Executor } from '../../db/client.js';
 import type { AppRow } from '../../db/schema.js';
-import { HttpErrors } from '../../http/errors.js';
+import { invalidCursor } from '../../http/pagination.js';
 import type { RequestContext } from '../../http/request-context.js';
+import { isUuid } from '../../http/schemas.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import type { ProfileDataSchemas } from '../profiles/data-schemas.js';
 import type { AppChanges, AppsRepository } from './apps-repository.js';
@@ -28,7 +29,6 @@ export interface OperatorAction {
 const KEY_PREFIX = 'sk_app_';
 /** Characters of a key kept in clear for listings: the fixed prefix and 7 random ones (42 of its 256 bits). */
 const SHOWN_KEY_CHARS = KEY_PREFIX.length + 7;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Registered apps, their API keys and their profile schemas: operator administration. */
 export class AppService {
@@ -116,11 +116,7 @@ export class AppService {
   }
 
   async listKeys(appId: number, limit: number, afterId: string | undefined): Promise<ApiKeyRow[]> {
-    if (afterId !== undefined && !UUID.test(afterId)) {
-      throw HttpErrors.validationFailed('cursor is not one this server gave out', [
-        { path: 'querystring/cursor', message: 'is not a valid cursor' },
-      ]);
-    }
+    if (afterId !== undefined && !isUuid(afterId)) throw invalidCursor();
     await this.get(appId);
     return this.deps.apps.listKeys(appId, limit, afterId);
   }

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { page, readPage } from '../../http/pagination.js';
 import { NextCursor, PageQuery, ProblemSchema, Uuid } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import type { AppService } from './app-service.js';
@@ -43,8 +43,7 @@ export async function appKeyRoutes(app: TypedApp, { appService }: { appService: 
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const [afterId] = (decodeCursor(request.query.cursor, ['string']) ?? [undefined]) as [string | undefined];
+      const { limit, after: [afterId] = [] } = readPage(request.query, ['string']);
       const rows = await appService.listKeys(request.params.appid, limit + 1, afterId);
       const { items, nextCursor } = page(rows, limit, (row) => [row.id]);
       return { keys: items.map(toApiKey), next_cursor: nextCursor };

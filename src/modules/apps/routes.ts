@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { page, readPage } from '../../http/pagination.js';
 import { NextCursor, PageQuery } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import type { AppsRepository } from './apps-repository.js';
@@ -20,8 +20,7 @@ export async function appRoutes(app: TypedApp, { apps }: { apps: AppsRepository 
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const [afterId] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
+      const { limit, after: [afterId] = [0] } = readPage(request.query, ['number']);
       const { items, nextCursor } = page(await apps.list(limit + 1, afterId), limit, (row) => [row.id]);
       return { apps: items.map(toApp), next_cursor: nextCursor };
     },

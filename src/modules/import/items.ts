@@ -1,5 +1,5 @@
 import type { FieldError } from '../../http/errors.js';
-import { AppError, HttpErrors } from '../../http/errors.js';
+import { AppError, HttpErrors, summarizeFieldErrors } from '../../http/errors.js';
 import { compileBodyValidator, findUnstorableText } from '../../http/validation.js';
 import { readPasswordInput, type PasswordImporter, type PasswordInput } from '../accounts/password-input.js';
 import { RegisterBody, type RegisterInput } from '../accounts/schemas.js';
@@ -55,9 +55,11 @@ export function checkItem(item: unknown, options: ItemCheckOptions): ItemCheck {
   if (unstorable) return skip('invalid_text', `${unstorable.path || 'the item'} ${unstorable.message}`, [unstorable]);
   const errors = validateRegister(item);
   if (errors.length > 0) {
-    const first = errors[0]!;
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    return skip('invalid', `${first.path || 'the item'} ${first.message}${more}`, errors);
+    return skip(
+      'invalid',
+      summarizeFieldErrors(errors, (path) => path || 'the item'),
+      errors,
+    );
   }
   const input = item as RegisterInput;
   const password = passwordOf(input, options);

@@ -4,6 +4,7 @@ import { ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { toUser } from '../accounts/schemas.js';
 import type { ErasureService } from './erasure-service.js';
+import { readTimePage } from './keyset.js';
 import { OperatorUserBody, PurgedBody, UserIdBody, UserIdParams, UserListBody, UserListQuery } from './schemas.js';
 import type { UserAdminService } from './user-admin-service.js';
 
@@ -31,8 +32,8 @@ export async function operatorAdminRoutes(app: TypedApp, { userAdmin, erasure }:
       },
     },
     async (request) => {
-      const { limit = 50, cursor, q, deleted, operator } = request.query;
-      const { items, nextCursor } = await userAdmin.list({ prefix: q, deleted, operator }, limit, cursor);
+      const { q, deleted, operator } = request.query;
+      const { items, nextCursor } = await userAdmin.list({ prefix: q, deleted, operator }, readTimePage(request.query));
       return { users: items.map(({ user }) => toUser(user)), next_cursor: nextCursor };
     },
   );

@@ -1,13 +1,13 @@
 import type { Db } from '../../db/client.js';
 import { inTransaction } from '../../db/transaction.js';
-import { page } from '../../http/pagination.js';
+import { page, type PageRequest } from '../../http/pagination.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { OperatorErrors } from './errors.js';
-import { decodeTimeCursor, keyOf } from './keyset.js';
+import { keyOf, type TimeKey } from './keyset.js';
 import type { SessionAdminRepository } from './session-admin-repository.js';
 
 export interface SessionAdminDeps {
@@ -22,9 +22,9 @@ export interface SessionAdminDeps {
 export class SessionAdminService {
   constructor(private readonly deps: SessionAdminDeps) {}
 
-  async list(userId: string, active: boolean | undefined, limit: number, cursor: string | undefined) {
+  async list(userId: string, active: boolean | undefined, { limit, after }: PageRequest<TimeKey>) {
     await this.existingUser(userId);
-    const rows = await this.deps.sessionAdmin.listOfUser(userId, active, limit + 1, decodeTimeCursor(cursor));
+    const rows = await this.deps.sessionAdmin.listOfUser(userId, active, limit + 1, after);
     return page(rows, limit, keyOf);
   }
 

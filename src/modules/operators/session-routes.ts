@@ -3,6 +3,7 @@ import { contextOf } from '../../http/request-context.js';
 import { ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { RevokedBody, SessionListBody, SessionListQuery, SessionParams, toOperatorSession, UserIdParams } from './schemas.js';
+import { readTimePage } from './keyset.js';
 import type { SessionAdminService } from './session-admin-service.js';
 
 /** A user's sessions: list, and end one or all. */
@@ -22,8 +23,7 @@ export async function operatorSessionRoutes(app: TypedApp, { sessionAdmin }: { s
       },
     },
     async (request) => {
-      const { limit = 50, cursor, active } = request.query;
-      const { items, nextCursor } = await sessionAdmin.list(request.params.userid, active, limit, cursor);
+      const { items, nextCursor } = await sessionAdmin.list(request.params.userid, request.query.active, readTimePage(request.query));
       return { sessions: items.map(({ session }) => toOperatorSession(session)), next_cursor: nextCursor };
     },
   );

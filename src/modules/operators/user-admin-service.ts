@@ -2,7 +2,7 @@ import type { Db, Executor } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
 import { inTransaction } from '../../db/transaction.js';
 import { HttpErrors } from '../../http/errors.js';
-import { page } from '../../http/pagination.js';
+import { page, type PageRequest } from '../../http/pagination.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { AccountErrors } from '../accounts/errors.js';
@@ -13,7 +13,7 @@ import type { SessionService } from '../accounts/session-service.js';
 import type { UserChanges, UsersRepository } from '../accounts/users-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { OperatorErrors } from './errors.js';
-import { decodeTimeCursor, keyOf } from './keyset.js';
+import { keyOf, type TimeKey } from './keyset.js';
 import type { OperatorUpdate, UserLookup } from './schemas.js';
 import type { UserAdminRepository, UserFilter, UserKeys } from './user-admin-repository.js';
 
@@ -52,13 +52,13 @@ export class UserAdminService {
     return user;
   }
 
-  async list(filter: UserFilter, limit: number, cursor: string | undefined) {
-    const rows = await this.deps.admin.list(filter, limit + 1, decodeTimeCursor(cursor));
+  async list(filter: UserFilter, { limit, after }: PageRequest<TimeKey>) {
+    const rows = await this.deps.admin.list(filter, limit + 1, after);
     return page(rows, limit, keyOf);
   }
 
-  async listDeleted(limit: number, cursor: string | undefined) {
-    const rows = await this.deps.admin.listDeleted(limit + 1, decodeTimeCursor(cursor));
+  async listDeleted({ limit, after }: PageRequest<TimeKey>) {
+    const rows = await this.deps.admin.listDeleted(limit + 1, after);
     return page(rows, limit, keyOf);
   }
 

@@ -14,6 +14,7 @@ import {
   UserListBody,
   UserLookupBody,
 } from './schemas.js';
+import { readTimePage } from './keyset.js';
 import type { UserAdminService } from './user-admin-service.js';
 
 const notFound = { ...ProblemSchema, description: 'No user matches (`user_not_found`)' };
@@ -135,7 +136,7 @@ export async function operatorUserRoutes(app: TypedApp, { userAdmin }: { userAdm
       },
     },
     async (request) => {
-      const { items, nextCursor } = await userAdmin.listDeleted(request.query.limit ?? 50, request.query.cursor);
+      const { items, nextCursor } = await userAdmin.listDeleted(readTimePage(request.query));
       return { users: items.map(({ user }) => toUser(user)), next_cursor: nextCursor };
     },
   );

@@ -2,8 +2,9 @@ import type { ErrorObject } from 'ajv';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { principalOf } from '../../http/auth.js';
-import { HttpErrors, type FieldError } from '../../http/errors.js';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { HttpErrors, summarizeFieldErrors } from '../../http/errors.js';
+import { ajvFieldErrors } from '../../http/validation.js';
+import { page, readPage } from '../../http/pagination.js';
 import { contextOf } from '../../http/request-context.js';
 import { AppId, PageQuery, ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
@@ -50,11 +51,8 @@ export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSe
       bodyLimit: config.bulkBodyLimitBytes,
       // Unlike other routes, name every bad item: a 100,000-item import must show all its mistakes at once.
       schemaErrorFormatter: (errors) => {
-        const fieldErrors = (errors as ErrorObject[]).map(toFieldError);
-        return HttpErrors.validationFailed(
-          `${fieldErrors[0]?.path} ${fieldErrors[0]?.message} (${fieldErrors.length} problems; nothing was written)`,
-          fieldErrors,
-        );
+        const fieldErrors = ajvFieldErrors(errors as ErrorObject[], '', Infinity, 'is not a known field');
+        return HttpErrors.validationFailed(`${summarizeFieldErrors(fieldErrors)}; nothing was written`, fieldErrors);
       },
       schema: {
         operationId: 'createProfilesBulk',
@@ -120,23 +118,10 @@ export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSe
     },
     async (request) => {
       const { app_id, contains, user_id } = request.query;
-      const limit = request.query.limit ?? 50;
-      const [afterSeq] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
+      const { limit, after: [afterSeq] = [0] } = readPage(request.query, ['number']);
       const rows = await profileSearch.search({ appId: app_id, contains, userId: user_id, afterSeq, limit: limit + 1 });
       const { items, nextCursor } = page(rows, limit, (row) => [row.seq]);
       return { profiles: items.map(toProfile), next_cursor: nextCursor };
     },
   );
-}
-
-function toFieldError(error: ErrorObject): FieldError {
-  if (error.keyword === 'required')
-    return { path: `${error.instancePath}/${String(error.params.missingProperty)}`, message: 'is required' };
-  if (error.keyword === 'additionalProperties') {
-    return {
-      path: `${error.instancePath}/${String(error.params.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}`,
-      message: 'is not a known field',
-    };
-  }
-  return { path: error.instancePath, message: error.message ?? 'is invalid' };
 }

@@ -4,7 +4,8 @@ import { AppError, type FieldError } from '../../http/errors.js';
 import { ajvFieldErrors } from '../../http/validation.js';
 import type { AppSchemaState } from '../apps/apps-repository.js';
 import { AppErrors } from '../apps/errors.js';
-import { formatBytes, nestingDepth } from './json-limits.js';
+import { formatBytes } from '../../bytes.js';
+import { nestingDepth } from './json-limits.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -49,7 +50,7 @@ export class ProfileDataSchemas {
     }
     const text = JSON.stringify(schema);
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_SCHEMA_BYTES) throw refuse(`is ${bytes} bytes as JSON; the limit is ${formatBytes(MAX_SCHEMA_BYTES)}`);
+    if (bytes > MAX_SCHEMA_BYTES) throw refuse(`is ${bytes} bytes as JSON; the limit is ${formatBytes(MAX_SCHEMA_BYTES, { exact: true })}`);
     const stored = JSON.parse(text) as unknown;
     this.compile(stored);
     return stored;

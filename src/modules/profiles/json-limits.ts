@@ -1,3 +1,5 @@
+import { formatBytes } from '../../bytes.js';
+
 /**
  * How deeply profile_data may nest (objects and arrays). PostgreSQL's jsonb accepts more,
  * but JSON.stringify, schema validation and merge patching recurse, and V8 runs out of
@@ -32,13 +34,7 @@ export function serializeProfileData(value: unknown, maxBytes: number): { text: 
   const text = JSON.stringify(value);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
-    return { problem: { kind: 'size', message: `is ${bytes} bytes as JSON; the limit is ${formatBytes(maxBytes)}` } };
+    return { problem: { kind: 'size', message: `is ${bytes} bytes as JSON; the limit is ${formatBytes(maxBytes, { exact: true })}` } };
   }
   return { text, bytes };
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB (${bytes} bytes)`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB (${bytes} bytes)`;
-  return `${bytes} bytes`;
 }

@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../db/client.js';
-import type { FieldError } from '../../http/errors.js';
+import { summarizeFieldErrors, type FieldError } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
@@ -178,7 +178,6 @@ export class ProfileService {
 function assertValid(validator: DataValidator | undefined, data: unknown): void {
   const errors = validator?.(data, '/profile_data') ?? [];
   if (errors.length > 0) {
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    throw ProfileErrors.schemaViolation(`${errors[0]!.path} ${errors[0]!.message}${more}`, errors);
+    throw ProfileErrors.schemaViolation(summarizeFieldErrors(errors), errors);
   }
 }

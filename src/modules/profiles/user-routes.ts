@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { page, readPage } from '../../http/pagination.js';
 import { contextOf } from '../../http/request-context.js';
 import { ProblemSchema, withHeaders } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
@@ -111,8 +111,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const [afterSeq] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
+      const { limit, after: [afterSeq] = [0] } = readPage(request.query, ['number']);
       const owned = { userId: principalOf(request).userId, appId: request.params.appid };
       const rows = await profileService.list(owned, limit + 1, afterSeq, false);
       const { items, nextCursor } = page(rows, limit, (row) => [row.seq]);
