@@ -16,7 +16,7 @@ import { constraintErrorOf } from './constraint-errors.js';
 import { userRoutes } from './modules/accounts/user-routes.js';
 import { installCors } from './modules/apps/cors.js';
 import { appRoutes } from './modules/apps/routes.js';
-import { appProfileRoutes } from './modules/profiles/routes.js';
+import { profileRoutes } from './modules/profiles/routes.js';
 import { importRoutes } from './modules/import/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
@@ -92,18 +92,18 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   installNotModified(app);
   installAuth(app, {
     verifyAccessToken: (token) => tokens.verify(token),
-    verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps),
+    verifyApiKey: apiKeyVerifier(deps.secrets.bootstrapApiKeyHash, apps.repository),
   });
   await installRateLimit(app, { max: config.rateLimitMax, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl });
   if (config.redisUrl) readiness.add('rate_limit_store', rateLimitStoreCheck(app));
-  await installCors(app, services.appsAndProfiles.allowedOrigins);
+  await installCors(app, apps.allowedOrigins);
   await installOpenApi(app, { version: VERSION, publicUrl: config.publicUrl });
 
   await app.register(systemRoutes, { database, readiness });
   await app.register(authRoutes, { accounts, sessions });
   await app.register(userRoutes, { accounts });
   await app.register(appRoutes, { apps });
-  await app.register(appProfileRoutes, { services: services.appsAndProfiles, config });
+  await app.register(profileRoutes, { profiles: services.profiles, config });
   await app.register(importRoutes, { userImport: services.userImport, bulkBodyLimitBytes: config.bulkBodyLimitBytes });
   await app.register(totpRoutes, { totp: services.totp, otpLogin: services.otpLogin });
   await app.register(totpOperatorRoutes, { totp: services.totp });

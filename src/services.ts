@@ -10,7 +10,7 @@ import { SessionService } from './modules/accounts/session-service.js';
 import { SessionsRepository } from './modules/accounts/sessions-repository.js';
 import { AccessTokens } from './modules/accounts/tokens.js';
 import { UsersRepository } from './modules/accounts/users-repository.js';
-import { AppsRepository } from './modules/apps/apps-repository.js';
+import { createAppServices } from './modules/apps/compose.js';
 import { AttemptCounters } from './modules/attempts/attempt-counters.js';
 import { AttemptLimiter } from './modules/attempts/attempt-limiter.js';
 import { AuditLog } from './modules/audit/audit-log.js';
@@ -21,7 +21,7 @@ import { costCapsOf, passwordImporter } from './modules/import/hashers/index.js'
 import { ImportRepository } from './modules/import/import-repository.js';
 import { UserImportService } from './modules/import/import-service.js';
 import { createOperatorServices } from './modules/operators/services.js';
-import { createAppProfileServices } from './modules/profiles/compose.js';
+import { createProfileServices } from './modules/profiles/compose.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { ChallengesRepository } from './modules/totp/challenges-repository.js';
 import { OtpChallenges } from './modules/totp/challenges.js';
@@ -48,7 +48,6 @@ export function createServices({ config, database, secrets, clock, revocationPol
   const db = database.db;
   const users = new UsersRepository(db);
   const sessionsRepository = new SessionsRepository(db);
-  const apps = new AppsRepository(db);
   const audit = new AuditLog(db);
   const otpChallenges = new ChallengesRepository(db);
 
@@ -120,7 +119,8 @@ export function createServices({ config, database, secrets, clock, revocationPol
     onBackgroundError,
   });
   const auditEvents = new AuditRepository(db);
-  const appsAndProfiles = createAppProfileServices({
+  const apps = createAppServices({ db, audit, clock });
+  const profiles = createProfileServices({
     db,
     apps,
     users,
@@ -144,6 +144,6 @@ export function createServices({ config, database, secrets, clock, revocationPol
     operators,
     auditEvents,
     userImport,
-    appsAndProfiles,
+    profiles,
   };
 }

@@ -168,7 +168,7 @@ describe('profile writes against an app schema', () => {
 
   it('compiles a schema once, not on every write', async () => {
     const id = await appWithSchema();
-    const compile = vi.spyOn(t.services.appsAndProfiles.profileDataSchemas, 'compile');
+    const compile = vi.spyOn(t.services.apps.profileSchemas, 'compile');
     try {
       for (let i = 0; i < 5; i++) expect((await create(id, { theme: 'dark', age: i })).status).toBe(201);
       expect((await create(id, { theme: 'nope' })).status).toBe(422);

@@ -5,7 +5,7 @@ import { invalidCursor } from '../../http/pagination.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { isUuid } from '../../http/schemas.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
-import type { ProfileDataSchemas } from '../profiles/data-schemas.js';
+import type { ProfileDataSchemas } from './profile-schemas.js';
 import type { AppChanges, AppsRepository } from './apps-repository.js';
 import { normalizeDomains } from './domains.js';
 import { AppErrors } from './errors.js';

@@ -4,7 +4,7 @@ import type { FieldError } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { DataValidator, ProfileDataSchemas } from './data-schemas.js';
+import type { DataValidator, ProfileDataSchemas } from '../apps/profile-schemas.js';
 import { ProfileErrors } from './errors.js';
 import { serializeProfileData } from './json-limits.js';
 import type { ProfileQuota } from './limits.js';

@@ -24,7 +24,7 @@ import {
   toProfile,
 } from './schemas.js';
 
-export interface ProfileRoutesDeps {
+export interface UserProfileRoutesDeps {
   profileService: ProfileService;
   exportService: ExportService;
 }
@@ -67,7 +67,7 @@ function owner(request: FastifyRequest): Writer {
 }
 
 /** The caller's own profiles, and the export of all their data. */
-export async function userProfileRoutes(app: TypedApp, { profileService, exportService }: ProfileRoutesDeps): Promise<void> {
+export async function userProfileRoutes(app: TypedApp, { profileService, exportService }: UserProfileRoutesDeps): Promise<void> {
   app.post(
     '/user/profiles/create',
     {

@@ -2,10 +2,10 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { AppError, type FieldError } from '../../http/errors.js';
 import { ajvFieldErrors } from '../../http/validation.js';
-import type { AppSchemaState } from '../apps/apps-repository.js';
-import { AppErrors } from '../apps/errors.js';
 import { formatBytes } from '../../bytes.js';
-import { nestingDepth } from './json-limits.js';
+import { nestingDepth } from '../../json-depth.js';
+import type { AppSchemaState } from './apps-repository.js';
+import { AppErrors } from './errors.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
