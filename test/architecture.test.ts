@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 /* The arrows between feature modules (src/modules/<feature>/), read from their imports. Tests excluded. */
 const MODULES = fileURLToPath(new URL('../src/modules/', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/', import.meta.url));
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function sourcesOf(dir: string): string[] {
@@ -49,5 +50,18 @@ describe('the feature modules', () => {
     };
     for (const feature of graph.keys()) visit(feature, []);
     expect(cycles).toEqual([]);
+  });
+});
+
+describe('the command line', () => {
+  it('takes its services from the composition root (src/services.ts) through cli/services.ts, building none itself', () => {
+    const built = sourcesOf(CLI).flatMap((file) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(/new ([A-Z]\w*(?:Repository|Service|Log))\(/g)].map(
+        ([, name]) => `${path.basename(file)}: ${name}`,
+      ),
+    );
+    expect(built).toEqual([]);
+    const composing = sourcesOf(CLI).filter((file) => fs.readFileSync(file, 'utf8').includes('createServices('));
+    expect(composing.map((file) => path.basename(file))).toEqual(['services.ts']);
   });
 });

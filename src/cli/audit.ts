@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config.js';
 import { isUuid } from '../http/schemas.js';
 import type { AuditEventRow } from '../db/schema.js';
-import { AuditRepository, type AuditFilter } from '../modules/audit/audit-repository.js';
+import type { AuditFilter, AuditRepository } from '../modules/audit/audit-repository.js';
 import { toAuditEvent } from '../modules/audit/schemas.js';
-import { openRuntime } from '../runtime.js';
 import { CliError } from './errors.js';
+import { openServices } from './services.js';
 
 interface TailOptions {
   lines: number;
@@ -43,11 +43,11 @@ export function auditCommands(program: Command): void {
     .option('--interval <seconds>', 'how often --follow looks for new events', seconds, 1)
     .action(async (options: TailOptions) => {
       const filter = filterOf(options);
-      const runtime = await openRuntime(loadConfig(), 'audit tail');
+      const opened = await openServices(loadConfig(), 'audit tail');
       try {
-        await tail(new AuditRepository(runtime.database.db), filter, options);
+        await tail(opened.services.auditEvents, filter, options);
       } finally {
-        await runtime.close();
+        await opened.close();
       }
     });
 }
