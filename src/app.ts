@@ -25,7 +25,6 @@ import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { databaseCheck } from './modules/system/database-check.js';
 import { installReadiness } from './modules/system/readiness.js';
 import { systemRoutes } from './modules/system/routes.js';
-import { totpOperatorRoutes } from './modules/totp/operator-routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
 import { createServices, type Services } from './services.js';
 import { VERSION } from './version.js';
@@ -106,7 +105,6 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(profileRoutes, { profiles: services.profiles, config });
   await app.register(importRoutes, { userImport: services.userImport, bulkBodyLimitBytes: config.bulkBodyLimitBytes });
   await app.register(totpRoutes, { totp: services.totp, otpLogin: services.otpLogin });
-  await app.register(totpOperatorRoutes, { totp: services.totp });
   await app.register(operatorRoutes, services.operators);
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
 

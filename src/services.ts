@@ -24,7 +24,7 @@ import { createOperatorServices } from './modules/operators/services.js';
 import { createProfileServices } from './modules/profiles/compose.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { ChallengesRepository } from './modules/totp/challenges-repository.js';
-import { OtpChallenges } from './modules/totp/challenges.js';
+import { OtpChallenges } from './modules/totp/login-challenges.js';
 import { createTotpServices } from './modules/totp/compose.js';
 
 export interface ServiceDeps {

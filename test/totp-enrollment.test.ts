@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { secretContext } from '../src/modules/totp/factors.js';
+import { secretContext } from '../src/modules/totp/second-factors.js';
 import { SecretBox } from '../src/modules/totp/secret-box.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { auditOf, codeAt, enrollTotp, setClockToStep, startLogin, TEST_ENCRYPTION_KEY, verifyOtp } from './helpers/totp.js';

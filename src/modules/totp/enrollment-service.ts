@@ -21,11 +21,11 @@ import {
   stepOfCode,
 } from './codes.js';
 import { TotpErrors } from './errors.js';
-import { secretContext, type SecondFactors } from './factors.js';
+import { secretContext, type SecondFactors } from './second-factors.js';
 import type { SecretBox } from './secret-box.js';
 import type { TotpRepository } from './totp-repository.js';
 
-export interface TotpServiceDeps {
+export interface TotpEnrollmentDeps {
   db: Db;
   users: UsersRepository;
   totp: TotpRepository;
@@ -55,9 +55,9 @@ export interface OperatorDisableResult {
   sessionsEnded: number;
 }
 
-/** Turning TOTP on and off, and the recovery codes. Logging in with it is OtpLoginService's. */
-export class TotpService {
-  constructor(private readonly deps: TotpServiceDeps) {}
+/** Turning TOTP on and off, and the recovery codes. Logging in with it is SecondFactorLoginService's. */
+export class TotpEnrollmentService {
+  constructor(private readonly deps: TotpEnrollmentDeps) {}
 
   /** Starts (or restarts) enrollment: a new pending secret that counts only once confirmed. */
   async enable(principal: Principal, context: RequestContext): Promise<Enrollment> {
