@@ -53,6 +53,20 @@ describe('the feature modules', () => {
   });
 });
 
+describe('route files', () => {
+  it("import no other route file: what they share lives in the feature's schemas.ts (only routes.ts registers them)", () => {
+    const shared = sourcesOf(MODULES)
+      .filter((file) => file.endsWith('-routes.ts'))
+      .flatMap((file) =>
+        [...fs.readFileSync(file, 'utf8').matchAll(IMPORT)]
+          .map(([, from]) => from ?? '')
+          .filter((from) => from.endsWith('routes.js'))
+          .map((from) => `${path.relative(MODULES, file)} imports ${from}`),
+      );
+    expect(shared).toEqual([]);
+  });
+});
+
 describe('the command line', () => {
   it('takes its services from the composition root (src/services.ts) through cli/services.ts, building none itself', () => {
     const built = sourcesOf(CLI).flatMap((file) =>

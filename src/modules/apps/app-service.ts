@@ -2,7 +2,7 @@ import { randomSecret, sha256Hex } from '../../crypto/secrets.js';
 import type { Db, Executor } from '../../db/client.js';
 import type { AppRow } from '../../db/schema.js';
 import { invalidCursor } from '../../http/pagination.js';
-import type { RequestContext } from '../../http/request-context.js';
+import type { OperatorAction, RequestContext } from '../../http/request-context.js';
 import { isUuid } from '../../http/schemas.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import type { ProfileDataSchemas } from './profile-schemas.js';
@@ -18,12 +18,6 @@ export interface AppServiceDeps {
   schemas: Pick<ProfileDataSchemas, 'prepare'>;
   /** Told after a change to the set of registered domains (the CORS allow-list caches them). */
   onDomainsChanged?: () => void;
-}
-
-/** The operator acting, and where the request came from: every change here is audited. */
-export interface OperatorAction {
-  actorUserId: string;
-  context: RequestContext;
 }
 
 const KEY_PREFIX = 'sk_app_';

@@ -3,18 +3,15 @@ import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { principalOf } from '../../http/auth.js';
 import { HttpErrors, summarizeFieldErrors } from '../../http/errors.js';
-import { ajvFieldErrors } from '../../http/validation.js';
-import { page, readPage } from '../../http/pagination.js';
 import { contextOf } from '../../http/request-context.js';
-import { AppId, PageQuery, ProblemSchema } from '../../http/schemas.js';
+import { AppId, ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
+import { ajvFieldErrors } from '../../http/validation.js';
 import type { BulkProfileService } from './bulk-service.js';
-import type { ProfileSearch } from './search-service.js';
-import { ProfileData, ProfileId, ProfileList, toProfile, UserId } from './schemas.js';
+import { ProfileData, ProfileId, UserId } from './schemas.js';
 
 export interface BulkRoutesDeps {
   bulkProfiles: BulkProfileService;
-  profileSearch: ProfileSearch;
   config: Pick<Config, 'bulkBodyLimitBytes'>;
 }
 
@@ -43,7 +40,7 @@ const BulkResult = Type.Object({
   profiles: Type.Array(Type.Object({ profile_id: ProfileId, user_id: UserId, app_id: AppId }), { description: 'In request order' }),
 });
 
-export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSearch, config }: BulkRoutesDeps): Promise<void> {
+export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, config }: BulkRoutesDeps): Promise<void> {
   app.post(
     '/operator/profile/create-bulk',
     {
@@ -78,50 +75,6 @@ export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSe
         created: rows.length,
         profiles: rows.map((row) => ({ profile_id: row.id, user_id: row.userId, app_id: row.appId })),
       });
-    },
-  );
-
-  app.get(
-    '/operator/profiles',
-    {
-      config: { auth: 'operator' },
-      schema: {
-        operationId: 'searchProfiles',
-        tags: ['profiles', 'operator'],
-        summary: "Search an app's profiles by JSON containment",
-        description:
-          'Profiles of app `app_id` whose profile_data contains the URL-encoded JSON `contains` (PostgreSQL `@>`: every key and value given must be present; arrays match if they hold the given elements), optionally of one user. Without `contains`, every profile of the app. In creation order.',
-        querystring: Type.Object(
-          {
-            app_id: AppId,
-            contains: Type.Optional(
-              Type.String({
-                maxLength: 8192,
-                description: 'URL-encoded JSON, e.g. %7B%22plan%22%3A%22pro%22%7D for {"plan":"pro"}',
-                examples: ['{"plan":"pro"}'],
-              }),
-            ),
-            user_id: Type.Optional(UserId),
-            ...PageQuery,
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: ProfileList,
-          400: {
-            ...ProblemSchema,
-            description: 'Invalid query (`validation_failed`), or contains that is not a JSON object (`invalid_contains`)',
-          },
-          404: { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' },
-        },
-      },
-    },
-    async (request) => {
-      const { app_id, contains, user_id } = request.query;
-      const { limit, after: [afterSeq] = [0] } = readPage(request.query, ['number']);
-      const rows = await profileSearch.search({ appId: app_id, contains, userId: user_id, afterSeq, limit: limit + 1 });
-      const { items, nextCursor } = page(rows, limit, (row) => [row.seq]);
-      return { profiles: items.map(toProfile), next_cursor: nextCursor };
     },
   );
 }

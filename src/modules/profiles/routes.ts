@@ -3,6 +3,7 @@ import type { TypedApp } from '../../http/types.js';
 import { bulkProfileRoutes } from './bulk-routes.js';
 import type { ProfileServices } from './compose.js';
 import { operatorProfileRoutes } from './operator-routes.js';
+import { profileSearchRoutes } from './search-routes.js';
 import { userProfileRoutes } from './user-routes.js';
 
 export interface ProfileRoutesDeps {
@@ -14,5 +15,6 @@ export interface ProfileRoutesDeps {
 export async function profileRoutes(app: TypedApp, { profiles, config }: ProfileRoutesDeps): Promise<void> {
   await app.register(userProfileRoutes, { profileService: profiles.profileService, exportService: profiles.exportService });
   await app.register(operatorProfileRoutes, { profileService: profiles.profileService });
-  await app.register(bulkProfileRoutes, { bulkProfiles: profiles.bulkProfiles, profileSearch: profiles.profileSearch, config });
+  await app.register(bulkProfileRoutes, { bulkProfiles: profiles.bulkProfiles, config });
+  await app.register(profileSearchRoutes, { profileSearch: profiles.profileSearch });
 }
