@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { constraintErrorOf } from '../src/constraint-errors.js';
 import { queryRows } from '../src/db/client.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+import { loggedInOperator, loggedInUser } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 /* One table (src/constraint-errors.ts) says what a violated unique index or foreign key means, on both engines. */
 let t: TestApp;

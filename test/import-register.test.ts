@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createTestApp, type TestApp, unique } from './helpers/app.js';
-import { loggedInOperator, registerApp } from './helpers/apps.js';
+import { loggedInOperator } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
 beforeAll(async () => {

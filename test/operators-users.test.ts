@@ -1,16 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser, unique } from './helpers/app.js';
+import { type TestApp, type TestUser, unique } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 let t: TestApp;
-let op: TestUser;
-let opToken: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  op = await t.createOperator();
-  opToken = (await t.login(op)).token;
-});
+let op: SignedIn;
+beforeAll(async () => ({ t, operator: op } = await appWithOperator()));
 afterAll(() => t.close());
 
 const storedUser = async (id: string) =>
@@ -28,7 +24,7 @@ const eventsOf = (action: string, targetId: string) =>
   );
 
 const asOp = (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) =>
-  t.call(method, url, { token: opToken, body, apiKey: null });
+  t.call(method, url, { token: op.token, body, apiKey: null });
 
 async function newOperator(): Promise<{ user: TestUser; token: string }> {
   const user = await t.createOperator();

@@ -2,19 +2,19 @@ import { sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
-import { loggedInOperator, registerApp } from './helpers/apps.js';
+import { type TestApp, type TestUser } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
-let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let operator: SignedIn;
 let appA: number;
 let appB: number;
 let users: TestUser[];
 
 beforeAll(async () => {
   // The 20,000-profile test puts thousands of profiles on each of three users.
-  t = await createTestApp({ env: { SENTINEL_MAX_PROFILES_PER_USER_APP: '10000' } });
-  operator = await loggedInOperator(t);
+  ({ t, operator } = await appWithOperator({ env: { SENTINEL_MAX_PROFILES_PER_USER_APP: '10000' } }));
   appA = (await registerApp(t, operator.token)).id;
   appB = (await registerApp(t, operator.token)).id;
   users = [];
