@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { apps } from '../src/db/schema.js';
 import { type TestApp, unique } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
 import { registerApp } from './helpers/apps.js';
 
@@ -13,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const appCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM apps`))[0]!.n;
+const appCount = () => stored(t.database).count(apps);
 const lastAudit = async (action: string) =>
   (
     await queryRows<{ actor_user_id: string; detail: Record<string, unknown> }>(

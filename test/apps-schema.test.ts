@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { profiles } from '../src/db/schema.js';
 import type { TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
 import { registerApp } from './helpers/apps.js';
 
@@ -25,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const profileCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM profiles`))[0]!.n;
+const profileCount = () => stored(t.database).count(profiles);
 const setSchema = (appId: number, schema: unknown) =>
   t.call('PUT', `/operator/app/${appId}/schema`, { token: operator.token, body: { schema } });
 const create = (appId: number, profile_data: unknown) =>

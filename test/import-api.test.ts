@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { users } from '../src/db/schema.js';
 import { type TestApp, unique } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -10,7 +12,7 @@ beforeAll(async () => ({ t, operator } = await appWithOperator()));
 afterAll(() => t.close());
 
 const MD5_OF_PASSWORD = '5f4dcc3b5aa765d61d8327deb882cf99'; // md5("password")
-const userCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM users`))[0]!.n;
+const userCount = () => stored(t.database).count(users);
 
 function item(overrides: Record<string, unknown> = {}, info: Record<string, unknown> = {}) {
   const username = unique('imp');

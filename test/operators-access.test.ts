@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { users } from '../src/db/schema.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 
 /* Who may call /operator/*, and the rule that there is always one operator left. */
 let t: TestApp;
@@ -30,8 +32,7 @@ const ROUTES: [string, string, unknown?][] = [
   ['GET', '/operator/audit?actor=bad'],
 ];
 
-const operatorCount = async () =>
-  (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM users WHERE operator AND deleted_at IS NULL`))[0]!.n;
+const operatorCount = () => stored(t.database).count(users, { operator: true, deletedAt: null });
 
 async function operatorWithToken(): Promise<{ user: TestUser; token: string }> {
   const user = await t.createOperator();

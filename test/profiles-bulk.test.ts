@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { profiles } from '../src/db/schema.js';
 import { type TestApp, type TestUser } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 import { registerApp } from './helpers/apps.js';
 
@@ -22,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const profileCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM profiles`))[0]!.n;
+const profileCount = () => stored(t.database).count(profiles);
 const bulk = (profiles: unknown, token = operator.token) => t.call('POST', '/operator/profile/create-bulk', { token, body: { profiles } });
 const item = (i: number, overrides: Record<string, unknown> = {}) => ({
   app_id: appA,

@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db/client.js';
+import { profiles } from '../src/db/schema.js';
 import type { TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { appWithOperatorAppAndUser, type SignedIn } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const profileCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM profiles`))[0]!.n;
+const profileCount = () => stored(t.database).count(profiles);
 /** A raw JSON body: the numbers must reach the server as written, not as JavaScript would print them. */
 const createRaw = (profileData: string) =>
   t.call('POST', '/user/profiles/create', {

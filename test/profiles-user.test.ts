@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { profiles } from '../src/db/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { loggedInOperator, loggedInUser } from './helpers/fixtures.js';
 import { registerApp } from './helpers/apps.js';
 
@@ -21,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const profileCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM profiles`))[0]!.n;
+const profileCount = () => stored(t.database).count(profiles);
 
 async function create(token: string, profile_data: unknown, app = appId) {
   const response = await t.call('POST', '/user/profiles/create', { token, body: { app_id: app, profile_data } });

@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db/client.js';
+import { sessions } from '../src/db/schema.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 
 /*
  * Every path that ends sessions (logout, password change or reset, deletion, role removal,
@@ -18,13 +18,7 @@ afterAll(() => t.close());
 
 const verify = async (token: string) => (await t.call('GET', '/auth/verify', { token })).status;
 const sessionOf = (token: string) => decodeJwt(token).sid as string;
-const revokedReason = async (token: string) =>
-  (
-    await queryRows<{ revoked_reason: string | null }>(
-      t.database.db,
-      sql`SELECT revoked_reason FROM sessions WHERE id = ${sessionOf(token)}`,
-    )
-  )[0]!.revoked_reason;
+const revokedReason = async (token: string) => (await stored(t.database).row(sessions, { id: sessionOf(token) }))!.revokedReason;
 
 describe('SessionService.endSessions', () => {
   it('ends nothing, here or for other processes, when the transaction rolls back', async () => {
