@@ -34,3 +34,20 @@ export async function appWithOperatorAppAndUser(
   const appId = (await registerApp(t, operator.token)).id;
   return { t, operator, appId, user: await loggedInUser(t) };
 }
+
+/** N of T, as a tuple type: `[T, T]` for 2, so each can be destructured without a check. */
+type Tuple<T, N extends number, Built extends T[] = []> = Built['length'] extends N ? Built : Tuple<T, N, [...Built, T]>;
+
+/** appWithOperator, `apps` apps of theirs and `users` logged-in users: where tests of users' own profiles start. */
+export async function appWithAppsAndUsers<A extends number, U extends number>(
+  apps: A,
+  users: U,
+  options?: AppOptions,
+): Promise<{ t: TestApp; operator: SignedIn; appIds: Tuple<number, A>; users: Tuple<SignedIn, U> }> {
+  const { t, operator } = await appWithOperator(options);
+  const appIds: number[] = [];
+  for (let i = 0; i < apps; i++) appIds.push((await registerApp(t, operator.token)).id);
+  const signedIn: SignedIn[] = [];
+  for (let i = 0; i < users; i++) signedIn.push(await loggedInUser(t));
+  return { t, operator, appIds: appIds as Tuple<number, A>, users: signedIn as Tuple<SignedIn, U> };
+}
