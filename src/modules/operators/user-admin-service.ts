@@ -66,6 +66,7 @@ export class UserAdminService {
     const { user_id: id, operator, ...fields } = update;
     const { users, audit } = this.deps;
     return inTransaction(this.deps.db, async (tx) => {
+      // The operator set before the user's row, as every path taking both does, so two requests cannot deadlock.
       if (operator !== undefined) await users.lockOperatorSet(tx);
       const target = await this.activeTarget({ id }, tx);
       const grant = operator === true && !target.operator;
@@ -114,7 +115,7 @@ export class UserAdminService {
   async softDelete(email: string, actorId: string, context: RequestContext): Promise<string> {
     const { users } = this.deps;
     return inTransaction(this.deps.db, async (tx) => {
-      await users.lockOperatorSet(tx);
+      await users.lockOperatorSet(tx); // before the row lock, as in update
       const target = await this.activeTarget({ email }, tx);
       if (target.operator) {
         await this.assertStillOperator(actorId, tx);
