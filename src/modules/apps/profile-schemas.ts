@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { AppError, type FieldError } from '../../http/errors.js';
+import { AppError, summarizeFieldErrors, type FieldError } from '../../http/errors.js';
 import { ajvFieldErrors } from '../../http/validation.js';
 import { formatBytes } from '../../bytes.js';
 import { nestingDepth } from '../../json-depth.js';
@@ -67,7 +67,7 @@ export class ProfileDataSchemas {
       if (!ajv.validateSchema(schema as object)) {
         const errors = toFieldErrors(ajv.errors ?? [], '/schema', MAX_ERRORS_PER_DOCUMENT);
         throw AppErrors.invalidProfileSchema(
-          `The schema is not valid JSON Schema (draft 2020-12): ${errors[0]?.path} ${errors[0]?.message}`,
+          `The schema is not valid JSON Schema (draft 2020-12): ${summarizeFieldErrors(errors)}`,
           errors,
         );
       }
