@@ -16,6 +16,16 @@ export default tseslint.config(
     },
   },
   {
+    // Apps own their composition and routes; profiles build on apps, never the reverse (test/architecture.test.ts).
+    files: ['src/modules/apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/profiles/*'], message: 'apps must not import profiles: profiles import apps.' }] },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.test.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -33,7 +33,7 @@ try {
     SENTINEL_MAX_PROFILE_BYTES_PER_USER: '64GiB',
   });
   try {
-    const appId = (await services.appsAndProfiles.appService.register({ app: 'bench' }, { actorUserId: operator.id, context })).app.id;
+    const appId = (await services.apps.appService.register({ app: 'bench' }, { actorUserId: operator.id, context })).app.id;
     const user = await services.accounts.register(
       { user_info: { username: 'exporter', email: 'exporter@example.com' }, password: 'bench password' },
       context,

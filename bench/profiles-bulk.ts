@@ -120,7 +120,7 @@ async function runApi(engine: 'pglite' | 'postgres'): Promise<Result> {
       const { access } = await services.sessions.startSession(operator, context);
       const apps: number[] = [];
       for (let i = 0; i < 3; i++)
-        apps.push((await services.appsAndProfiles.appService.register({ app: `bench${i}` }, { actorUserId: operator.id, context })).app.id);
+        apps.push((await services.apps.appService.register({ app: `bench${i}` }, { actorUserId: operator.id, context })).app.id);
       const userIds = await seedUsers(database, USERS);
 
       let body: string | undefined = JSON.stringify({

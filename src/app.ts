@@ -13,11 +13,11 @@ import { installRateLimit, rateLimitStoreCheck } from './http/rate-limit.js';
 import type { TypedApp } from './http/types.js';
 import { installValidation } from './http/validation.js';
 import { authRoutes } from './modules/accounts/auth-routes.js';
-import { constraintErrors } from './constraint-errors.js';
+import { constraintErrorOf } from './constraint-errors.js';
 import { userRoutes } from './modules/accounts/user-routes.js';
 import { installCors } from './modules/apps/cors.js';
 import { appRoutes } from './modules/apps/routes.js';
-import { appProfileRoutes } from './modules/profiles/routes.js';
+import { profileRoutes } from './modules/profiles/routes.js';
 import { importRoutes } from './modules/import/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { keyRoutes } from './modules/keys/routes.js';
@@ -31,7 +31,6 @@ import { installSecurityHeaders } from './modules/system/security-headers.js';
 import { countLoginOutcomes, installHttpMetrics, timePasswords } from './modules/metrics/instrument.js';
 import { Metrics } from './modules/metrics/metrics.js';
 import { metricsRoutes } from './modules/metrics/routes.js';
-import { totpOperatorRoutes } from './modules/totp/operator-routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
 import { createServices, type Services } from './services.js';
 import { VERSION } from './version.js';
@@ -100,7 +99,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
 
   installValidation(app);
   installJsonParsers(app);
-  installErrorHandler(app, constraintErrors);
+  installErrorHandler(app, constraintErrorOf);
   installNotModified(app);
   installAuth(app, {
     verifyAccessToken: (token) => accessChecks.verify(token),
@@ -109,7 +108,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
       config.apiKey === undefined
         ? { hash: deps.secrets.bootstrapApiKeyHash, db: database.db }
         : { hash: deps.secrets.bootstrapApiKeyHash },
-      apps,
+      apps.repository,
     ),
   });
   await installRateLimit(app, {
@@ -119,7 +118,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     onExceeded: (request) => metrics.rateLimitRejections.inc({ route: request.routeOptions.url ?? 'unmatched' }),
   });
   if (config.redisUrl) readiness.add('rate_limit_store', rateLimitStoreCheck(app));
-  await installCors(app, services.appsAndProfiles.allowedOrigins);
+  await installCors(app, apps.allowedOrigins);
   await installOpenApi(app, { version: VERSION, publicUrl: config.publicUrl });
 
   await app.register(systemRoutes, { database, readiness });
@@ -127,10 +126,9 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(authRoutes, { accounts, sessions });
   await app.register(userRoutes, { accounts });
   await app.register(appRoutes, { apps });
-  await app.register(appProfileRoutes, { services: services.appsAndProfiles, config });
+  await app.register(profileRoutes, { profiles: services.profiles, config });
   await app.register(importRoutes, { userImport: services.userImport, bulkBodyLimitBytes: config.bulkBodyLimitBytes });
   await app.register(totpRoutes, { totp: services.totp, otpLogin: services.otpLogin });
-  await app.register(totpOperatorRoutes, { totp: services.totp });
   await app.register(operatorRoutes, services.operators);
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
   await app.register(keyRoutes, { keys: services.signingKeys.keys });

@@ -12,7 +12,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { DataDirPermissionError } from './db/data-dir-permissions.js';
 import { DatabaseUnreachableError, databaseErrorOf, unavailableReason } from './db/errors.js';
-import { constraintErrors } from './constraint-errors.js';
+import { constraintErrorOf } from './constraint-errors.js';
 import { AppError } from './http/errors.js';
 import { openRuntime } from './runtime.js';
 import { serve } from './server.js';
@@ -49,8 +49,7 @@ keyCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   const database = databaseErrorOf(error);
-  const known = database?.constraint ? constraintErrors[database.constraint as keyof typeof constraintErrors] : undefined;
-  if (known) error = known();
+  error = constraintErrorOf(error) ?? error;
   if (error instanceof AppError) {
     process.stderr.write(`sentinel: ${error.detail ?? error.title}\n`);
   } else if (error instanceof DatabaseUnreachableError) {

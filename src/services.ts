@@ -14,7 +14,7 @@ import { SessionService } from './modules/accounts/session-service.js';
 import { SessionsRepository } from './modules/accounts/sessions-repository.js';
 import { AccessTokens } from './modules/accounts/tokens.js';
 import { UsersRepository } from './modules/accounts/users-repository.js';
-import { AppsRepository } from './modules/apps/apps-repository.js';
+import { createAppServices } from './modules/apps/compose.js';
 import { AttemptCounters } from './modules/attempts/attempt-counters.js';
 import { AttemptLimiter } from './modules/attempts/attempt-limiter.js';
 import { AuditLog } from './modules/audit/audit-log.js';
@@ -26,10 +26,10 @@ import { ImportRepository } from './modules/import/import-repository.js';
 import { UserImportService } from './modules/import/import-service.js';
 import { createKeyServices } from './modules/keys/compose.js';
 import { createOperatorServices } from './modules/operators/services.js';
-import { createAppProfileServices } from './modules/profiles/compose.js';
+import { createProfileServices } from './modules/profiles/compose.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { ChallengesRepository } from './modules/totp/challenges-repository.js';
-import { OtpChallenges } from './modules/totp/challenges.js';
+import { OtpChallenges } from './modules/totp/login-challenges.js';
 import { createTotpServices } from './modules/totp/compose.js';
 
 /**
@@ -65,7 +65,6 @@ export function createServices({ config, database, secrets, clock, revocationPol
   rowChanges.watch('session', sessionCache);
   const users = new UsersRepository(db, (id) => accountCache.forget(id));
   const sessionsRepository = new SessionsRepository(db);
-  const apps = new AppsRepository(db);
   const audit = new AuditLog(db);
   const otpChallenges = new ChallengesRepository(db);
 
@@ -112,6 +111,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
   const tokens = new AccessTokens(signingKeys.ring, config.jwtIssuer, config.accessTokenTtlSeconds, revocations, clock);
   const accessChecks = new AccessChecks({ tokens, accounts: accountCache, sessions: sessionCache });
   const sessions = new SessionService({
+    db,
     users,
     accounts: accountCache,
     successors: new RefreshSuccessors(secrets.encryptionKey ?? secrets.jwtSecret),
@@ -142,8 +142,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
   const operators = createOperatorServices({
     db,
     users,
-    sessions: sessionsRepository,
-    revocations: revocationSync,
+    sessions,
     accounts,
     passwords,
     audit,
@@ -152,7 +151,8 @@ export function createServices({ config, database, secrets, clock, revocationPol
     onBackgroundError,
   });
   const auditEvents = new AuditRepository(db);
-  const appsAndProfiles = createAppProfileServices({
+  const apps = createAppServices({ db, audit, clock });
+  const profiles = createProfileServices({
     db,
     apps,
     users,
@@ -180,6 +180,6 @@ export function createServices({ config, database, secrets, clock, revocationPol
     operators,
     auditEvents,
     userImport,
-    appsAndProfiles,
+    profiles,
   };
 }

@@ -1,19 +1,21 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, unique } from './helpers/app.js';
-import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+import { apps } from '../src/db/schema.js';
+import { type TestApp, unique } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
+import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
-let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let operator: SignedIn;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  operator = await loggedInOperator(t);
+  ({ t, operator } = await appWithOperator());
 });
 afterAll(() => t.close());
 
-const appCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM apps`))[0]!.n;
+const appCount = () => stored(t.database).count(apps);
 const lastAudit = async (action: string) =>
   (
     await queryRows<{ actor_user_id: string; detail: Record<string, unknown> }>(

@@ -3,16 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/crypto/secrets.js';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
-import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+import { type TestApp, type TestUser } from './helpers/app.js';
+import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
-let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let operator: SignedIn;
 let user: TestUser;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  operator = await loggedInOperator(t);
+  ({ t, operator } = await appWithOperator());
   user = await t.registerUser();
 });
 afterAll(() => t.close());

@@ -1,11 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+import { profiles } from '../src/db/schema.js';
+import type { TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
+import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
-let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let operator: SignedIn;
 let user: Awaited<ReturnType<typeof loggedInUser>>;
 
 const SCHEMA = {
@@ -19,13 +22,12 @@ const SCHEMA = {
 };
 
 beforeAll(async () => {
-  t = await createTestApp();
-  operator = await loggedInOperator(t);
+  ({ t, operator } = await appWithOperator());
   user = await loggedInUser(t);
 });
 afterAll(() => t.close());
 
-const profileCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM profiles`))[0]!.n;
+const profileCount = () => stored(t.database).count(profiles);
 const setSchema = (appId: number, schema: unknown) =>
   t.call('PUT', `/operator/app/${appId}/schema`, { token: operator.token, body: { schema } });
 const create = (appId: number, profile_data: unknown) =>
@@ -168,7 +170,7 @@ describe('profile writes against an app schema', () => {
 
   it('compiles a schema once, not on every write', async () => {
     const id = await appWithSchema();
-    const compile = vi.spyOn(t.services.appsAndProfiles.profileDataSchemas, 'compile');
+    const compile = vi.spyOn(t.services.apps.profileSchemas, 'compile');
     try {
       for (let i = 0; i < 5; i++) expect((await create(id, { theme: 'dark', age: i })).status).toBe(201);
       expect((await create(id, { theme: 'nope' })).status).toBe(422);

@@ -1,17 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser, unique } from './helpers/app.js';
+import { type TestApp, unique } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 /* Every security-relevant action leaves exactly one audit event naming who did it to whom. */
 let t: TestApp;
-let op: TestUser;
-let opToken: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  op = await t.createOperator();
-  opToken = (await t.login(op)).token;
-});
+let op: SignedIn;
+beforeAll(async () => ({ t, operator: op } = await appWithOperator()));
 afterAll(() => t.close());
 
 interface EventRow {
@@ -40,7 +36,7 @@ async function expectOneEvent(act: () => Promise<unknown>, expected: Partial<Eve
 }
 
 const asOp = (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) =>
-  t.call(method, url, { token: opToken, body, apiKey: null });
+  t.call(method, url, { token: op.token, body, apiKey: null });
 const ok = async (response: Promise<{ status: number; text: string }>, status = 200) => {
   const answer = await response;
   expect(answer.status, answer.text).toBe(status);

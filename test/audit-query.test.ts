@@ -5,19 +5,19 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { queryRows } from '../src/db/client.js';
 import { unreadableInstant } from '../src/modules/audit/schemas.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 let t: TestApp;
-let opToken: string;
+let op: SignedIn;
 const alice = randomUUID();
 const bob = randomUUID();
 const carol = randomUUID();
 beforeAll(async () => {
-  t = await createTestApp();
-  opToken = (await t.login(await t.createOperator())).token;
+  ({ t, operator: op } = await appWithOperator());
   // A known history, one event an hour on 2026-01-01, written as the app writes them.
   const history: [string, string, string | null, string | null, number | null][] = [
     ['00', 'login.succeeded', alice, alice, 1],
@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const audit = (query: string) => t.call('GET', `/operator/audit?${query}`, { token: opToken, apiKey: null });
+const audit = (query: string) => t.call('GET', `/operator/audit?${query}`, { token: op.token, apiKey: null });
 const hours = async (query: string) => {
   const response = await audit(query);
   expect(response.status, response.text).toBe(200);

@@ -3,7 +3,9 @@ import { sql } from 'drizzle-orm';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { sessions } from '../src/db/schema.js';
 import { createTestApp, type TestApp, type TestUser, unique } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 
 let t: TestApp;
 let alice: TestUser;
@@ -13,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sessionCount = async (userId: string) =>
-  (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM sessions WHERE user_id = ${userId}`))[0]!.n;
+const sessionCount = (userId: string) => stored(t.database).count(sessions, { userId });
 
 describe('POST /auth/login', () => {
   it('answers a Session whose JWT carries the original claims and the standard ones', async () => {

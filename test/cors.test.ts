@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp, unique } from './helpers/app.js';
+import { type TestApp, unique } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 /* Browser apps call Sentinel from their registered domains; other origins get no CORS grant. */
 let t: TestApp;
-let opToken: string;
+let op: SignedIn;
 let appId: number;
 beforeAll(async () => {
-  t = await createTestApp();
-  opToken = (await t.login(await t.createOperator())).token;
+  ({ t, operator: op } = await appWithOperator());
   const created = await t.call('POST', '/operator/app/register', {
-    token: opToken,
+    token: op.token,
     body: { app: unique('notes'), description: 'Notes', domains: ['notes.example.com', '*.example.org'] },
   });
   expect(created.status).toBe(201);
@@ -49,7 +49,7 @@ describe('CORS from registered app domains', () => {
   });
 
   it('stops granting a domain as soon as its app drops it', async () => {
-    const updated = await t.call('PATCH', `/operator/app/${appId}`, { token: opToken, body: { domains: ['*.example.org'] } });
+    const updated = await t.call('PATCH', `/operator/app/${appId}`, { token: op.token, body: { domains: ['*.example.org'] } });
     expect(updated.status).toBe(200);
     expect((await preflight('https://notes.example.com')).headers['access-control-allow-origin']).toBeUndefined();
     expect((await preflight('https://eu.example.org')).headers['access-control-allow-origin']).toBe('https://eu.example.org');

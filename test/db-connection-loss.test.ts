@@ -7,7 +7,8 @@ import { sha256Hex } from '../src/crypto/secrets.js';
 import { openDatabase, queryRows, type Database } from '../src/db/client.js';
 import { isDatabaseUnavailable } from '../src/db/errors.js';
 import { createTestApp, type TestApp, type TestResponse } from './helpers/app.js';
-import { loggedInOperator, registerApp } from './helpers/apps.js';
+import { loggedInOperator } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 import { testEngine } from './helpers/database.js';
 import { tcpProxy } from './helpers/tcp-proxy.js';
 

@@ -1,16 +1,16 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggedInOperator, loggedInUser, registerApp, type Operator } from './helpers/apps.js';
-import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
+import { registerApp } from './helpers/apps.js';
+import { type TestApp, type TestUser } from './helpers/app.js';
+import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 let t: TestApp;
-let operator: Operator;
+let operator: SignedIn;
 let alice: TestUser & { token: string };
 let appId: number;
 beforeAll(async () => {
-  t = await createTestApp();
-  operator = await loggedInOperator(t);
+  ({ t, operator } = await appWithOperator());
   alice = await loggedInUser(t);
   appId = (await registerApp(t, operator.token)).id;
 });

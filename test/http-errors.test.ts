@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db/client.js';
+import { users } from '../src/db/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const userCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM users`))[0]!.n;
+const userCount = () => stored(t.database).count(users);
 
 function expectProblem(response: { status: number; body: any; headers: Record<string, unknown> }, status: number, code: string) {
   expect(response.status).toBe(status);

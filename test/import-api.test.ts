@@ -1,20 +1,18 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser, unique } from './helpers/app.js';
+import { users } from '../src/db/schema.js';
+import { type TestApp, unique } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 let t: TestApp;
-let operator: TestUser;
-let operatorToken: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  operator = await t.createOperator();
-  operatorToken = (await t.login(operator)).token;
-});
+let operator: SignedIn;
+beforeAll(async () => ({ t, operator } = await appWithOperator()));
 afterAll(() => t.close());
 
 const MD5_OF_PASSWORD = '5f4dcc3b5aa765d61d8327deb882cf99'; // md5("password")
-const userCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM users`))[0]!.n;
+const userCount = () => stored(t.database).count(users);
 
 function item(overrides: Record<string, unknown> = {}, info: Record<string, unknown> = {}) {
   const username = unique('imp');
@@ -26,7 +24,7 @@ function item(overrides: Record<string, unknown> = {}, info: Record<string, unkn
   };
 }
 
-const importUsers = (users: unknown[], query = '', token = operatorToken) =>
+const importUsers = (users: unknown[], query = '', token = operator.token) =>
   t.call('POST', `/operator/users/import${query}`, { body: { users }, token, apiKey: null });
 
 describe('POST /operator/users/import', () => {

@@ -1,8 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { users } from '../src/db/schema.js';
 import { createTestApp, type TestApp, unique } from './helpers/app.js';
-import { loggedInOperator, registerApp } from './helpers/apps.js';
+import { stored } from './helpers/stored.js';
+import { loggedInOperator } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -12,7 +15,7 @@ afterAll(() => t.close());
 
 const MD5 = '5f4dcc3b5aa765d61d8327deb882cf99';
 const BCRYPT = '$2y$05$H1dndnHdyQqk8CtbfqJ2Oe/yJ91o96Yu0feqjBWR4AUIR1ZzS3m8S';
-const userCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM users`))[0]!.n;
+const userCount = () => stored(t.database).count(users);
 
 function importBody(overrides: Record<string, unknown> = {}, info: Record<string, unknown> = {}) {
   const username = unique('reg');

@@ -141,6 +141,18 @@ describe('GET /openapi.json error answers', () => {
     }
     expect(operation('login').responses['401'].headers['WWW-Authenticate'].schema.examples).toEqual(['ApiKey header="X-API-KEY"']);
   });
+
+  it('show the codes that carry headers as their own examples, the headers declared with the code (defineErrors)', () => {
+    const examples = (id: string, status: string) => Object.keys(operation(id).responses[status].content[PROBLEM].examples);
+    expect(examples('login', '429')).toEqual(['rate_limited', 'account_locked']);
+    expect(examples('verifyOtp', '429')).toEqual(['rate_limited', 'too_many_otp_failures']);
+    expect(examples('login', '503')).toEqual(['database_unavailable', 'password_checks_busy']);
+    for (const code of ['account_locked', 'too_many_otp_failures', 'database_unavailable', 'password_checks_busy', 'rate_limited'])
+      expect(declaredError(code)?.headers, code).toEqual(['Retry-After']);
+    expect(declaredError('precondition_failed')?.headers).toEqual(['ETag']);
+    for (const code of ['invalid_token', 'unauthorized', 'invalid_api_key'])
+      expect(declaredError(code)?.headers, code).toEqual(['WWW-Authenticate']);
+  });
 });
 
 describe('GET /openapi.json success answers and inputs', () => {

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { users } from '../src/db/schema.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 
 /* Who may call /operator/*, and the rule that there is always one operator left. */
 let t: TestApp;
@@ -30,8 +32,7 @@ const ROUTES: [string, string, unknown?][] = [
   ['GET', '/operator/audit?actor=bad'],
 ];
 
-const operatorCount = async () =>
-  (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM users WHERE operator AND deleted_at IS NULL`))[0]!.n;
+const operatorCount = () => stored(t.database).count(users, { operator: true, deletedAt: null });
 
 async function operatorWithToken(): Promise<{ user: TestUser; token: string }> {
   const user = await t.createOperator();
@@ -80,6 +81,21 @@ describe('the last operator', () => {
     const answers = await Promise.all([
       t.call('POST', '/operator/userinfo/update', { token: a.token, body: { user_id: a.user.id, operator: false } }),
       t.call('GET', `/operator/users/delete/${b.user.email}`, { token: b.token }),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect(answers.find((answer) => answer.status === 409)!.body.type).toBe('urn:sentinel:problem:last_operator');
+    expect(await operatorCount()).toBe(1);
+  });
+
+  // Threat: the self-service and operator paths each counting on their own (assertOperatorRemains is shared).
+  it('lets only one go when one operator deletes their own account (GET /user/delete) as the other steps down', async () => {
+    const others = await queryRows<{ id: string }>(t.database.db, sql`SELECT id FROM users WHERE operator AND deleted_at IS NULL`);
+    for (const other of others) await t.services.users.update(other.id, { operator: false });
+    const a = await operatorWithToken();
+    const b = await operatorWithToken();
+    const answers = await Promise.all([
+      t.call('GET', '/user/delete', { token: a.token }),
+      t.call('POST', '/operator/userinfo/update', { token: b.token, body: { user_id: b.user.id, operator: false } }),
     ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
     expect(answers.find((answer) => answer.status === 409)!.body.type).toBe('urn:sentinel:problem:last_operator');

@@ -4,21 +4,17 @@ import { buildAppWithServices } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { sha256Hex } from '../src/crypto/secrets.js';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser, unique } from './helpers/app.js';
+import { type TestApp, type TestUser, unique } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 /* Soft delete, then restore or purge (by an operator, or after the retention period). */
 let t: TestApp;
-let op: TestUser;
-let opToken: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  op = await t.createOperator();
-  opToken = (await t.login(op)).token;
-});
+let op: SignedIn;
+beforeAll(async () => ({ t, operator: op } = await appWithOperator()));
 afterAll(() => t.close());
 
 const asOp = (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) =>
-  t.call(method, url, { token: opToken, body, apiKey: null });
+  t.call(method, url, { token: op.token, body, apiKey: null });
 const rows = <T = Record<string, unknown>>(query: ReturnType<typeof sql>) => queryRows<T>(t.database.db, query);
 const eventsOf = (action: string, targetId: string) =>
   rows<{ actor_user_id: string | null; detail: Record<string, unknown> }>(
@@ -181,7 +177,7 @@ describe('retention of deleted users (SENTINEL_DELETED_USER_RETENTION)', () => {
     expect((await leftovers(recent.id)).users).toBe(0);
     expect(await eventsOf('user.purged', recent.id)).toHaveLength(1);
     // The access token issued before the jump has expired meanwhile.
-    opToken = (await t.login(op)).token;
+    op.token = (await t.login(op)).token;
   });
 
   it('runs when a server on the database starts, and not at all with retention 0', async () => {

@@ -1,19 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 
 let t: TestApp;
-let op: TestUser;
-let opToken: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  op = await t.createOperator();
-  opToken = (await t.login(op)).token;
-});
+let op: SignedIn;
+beforeAll(async () => ({ t, operator: op } = await appWithOperator()));
 afterAll(() => t.close());
 
-const asOp = (method: 'GET' | 'DELETE', url: string) => t.call(method, url, { token: opToken, apiKey: null });
+const asOp = (method: 'GET' | 'DELETE', url: string) => t.call(method, url, { token: op.token, apiKey: null });
 const eventsOf = (action: string, targetId: string) =>
   queryRows<{ actor_user_id: string; detail: Record<string, unknown> }>(
     t.database.db,

@@ -2,19 +2,21 @@ import { sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
-import { loggedInOperator, registerApp } from './helpers/apps.js';
+import { profiles } from '../src/db/schema.js';
+import { type TestApp, type TestUser } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
-let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let operator: SignedIn;
 let appA: number;
 let appB: number;
 let users: TestUser[];
 
 beforeAll(async () => {
   // The 20,000-profile test puts thousands of profiles on each of three users.
-  t = await createTestApp({ env: { SENTINEL_MAX_PROFILES_PER_USER_APP: '10000' } });
-  operator = await loggedInOperator(t);
+  ({ t, operator } = await appWithOperator({ env: { SENTINEL_MAX_PROFILES_PER_USER_APP: '10000' } }));
   appA = (await registerApp(t, operator.token)).id;
   appB = (await registerApp(t, operator.token)).id;
   users = [];
@@ -22,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const profileCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM profiles`))[0]!.n;
+const profileCount = () => stored(t.database).count(profiles);
 const bulk = (profiles: unknown, token = operator.token) => t.call('POST', '/operator/profile/create-bulk', { token, body: { profiles } });
 const item = (i: number, overrides: Record<string, unknown> = {}) => ({
   app_id: appA,

@@ -1,17 +1,17 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+import type { TestApp } from './helpers/app.js';
+import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
 let appId: number;
-let operatorToken: string;
+let operator: SignedIn;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  operatorToken = (await loggedInOperator(t)).token;
-  appId = (await registerApp(t, operatorToken)).id;
+  ({ t, operator } = await appWithOperator());
+  appId = (await registerApp(t, operator.token)).id;
 });
 afterAll(() => t.close());
 
@@ -51,7 +51,7 @@ describe('concurrent profile writes', () => {
       Array.from({ length: 20 }, (_, i) =>
         i % 2 === 0
           ? mergePatch(`/user/profiles/${appId}/${id}`, user.token, { [`owner${i}`]: true })
-          : mergePatch(`/operator/users/profile/${user.id}/${appId}/${id}`, operatorToken, { [`operator${i}`]: true }),
+          : mergePatch(`/operator/users/profile/${user.id}/${appId}/${id}`, operator.token, { [`operator${i}`]: true }),
       ),
     );
     expect(responses.every((response) => response.status === 200)).toBe(true);

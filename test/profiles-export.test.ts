@@ -5,15 +5,15 @@ import { queryRows } from '../src/db/client.js';
 import { ExportRepository, type SessionKey } from '../src/modules/profiles/export-repository.js';
 import { pages } from '../src/modules/profiles/json-stream.js';
 import { ExportSchema } from '../src/modules/profiles/export-schema.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInOperator, registerApp } from './helpers/apps.js';
+import type { TestApp } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
-let operatorToken: string;
+let operator: SignedIn;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  operatorToken = (await loggedInOperator(t)).token;
+  ({ t, operator } = await appWithOperator());
 });
 afterAll(() => t.close());
 afterEach(() => vi.restoreAllMocks());
@@ -42,8 +42,8 @@ function expectShape(value: unknown, schema: JsonSchema, path = ''): void {
 
 describe('GET /user/export', () => {
   it('returns the user, every profile across apps, the apps, sessions and security events, and no secret', async () => {
-    const notes = await registerApp(t, operatorToken, { domains: ['notes.example.com'] });
-    const games = await registerApp(t, operatorToken);
+    const notes = await registerApp(t, operator.token, { domains: ['notes.example.com'] });
+    const games = await registerApp(t, operator.token);
     const user = await t.registerUser();
     const other = await t.registerUser();
     // One session through an app's key, so the export shows which app started it.
@@ -107,7 +107,7 @@ describe('GET /user/export', () => {
   });
 
   it('streams the document the other routes describe: the same User, App and Profile objects, in the declared shape', async () => {
-    const notes = await registerApp(t, operatorToken);
+    const notes = await registerApp(t, operator.token);
     const user = await t.registerUser();
     const { token } = await t.login(user);
     const data = [{ theme: 'dark', n: 1.5, big: 1e300, safe: 9007199254740991 }, 'text "quoted" \\ é 😀', null, [1, { a: [] }], {}];
@@ -127,11 +127,11 @@ describe('GET /user/export', () => {
   });
 
   it('pages through many profiles, every one once, in creation order', async () => {
-    const app = await registerApp(t, operatorToken);
+    const app = await registerApp(t, operator.token);
     const user = await t.registerUser();
     const { token } = await t.login(user);
     const profiles = Array.from({ length: 150 }, (_, i) => ({ app_id: app.id, user_id: user.id, profile_data: { i } }));
-    expect((await t.call('POST', '/operator/profile/create-bulk', { token: operatorToken, body: { profiles } })).status).toBe(201);
+    expect((await t.call('POST', '/operator/profile/create-bulk', { token: operator.token, body: { profiles } })).status).toBe(201);
     const pageReads = vi.spyOn(ExportRepository.prototype, 'profilesPage');
 
     const doc = (await t.call('GET', '/user/export', { token })).body;
@@ -141,7 +141,7 @@ describe('GET /user/export', () => {
 
   // Threat: a client stores a cut-off export as complete, believing it holds all its data.
   it('cuts the connection when a read fails midway, so a document that ends is complete', async () => {
-    const app = await registerApp(t, operatorToken);
+    const app = await registerApp(t, operator.token);
     const user = await t.registerUser();
     const { token } = await t.login(user);
     // More than one chunk of output (64 KiB) before the sessions are read.

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+import type { TestApp } from './helpers/app.js';
+import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 // Small limits, so a test reaches them in a few requests: 5 profiles per user and app,
 // 4 KiB of profile_data per user, 1 KiB per profile.
@@ -10,19 +11,18 @@ const PER_APP = 5;
 const USER_BYTES = 4096;
 
 let t: TestApp;
-let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let operator: SignedIn;
 let appA: number;
 let appB: number;
 
 beforeAll(async () => {
-  t = await createTestApp({
+  ({ t, operator } = await appWithOperator({
     env: {
       SENTINEL_MAX_PROFILES_PER_USER_APP: String(PER_APP),
       SENTINEL_MAX_PROFILE_BYTES_PER_USER: '4KiB',
       SENTINEL_PROFILE_MAX_BYTES: '1KiB',
     },
-  });
-  operator = await loggedInOperator(t);
+  }));
   appA = (await registerApp(t, operator.token)).id;
   appB = (await registerApp(t, operator.token)).id;
 });

@@ -1,21 +1,20 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInUser, operatorAppAndUser } from './helpers/apps.js';
+import { profiles } from '../src/db/schema.js';
+import type { TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
+import { appWithOperatorAppAndUser, type SignedIn } from './helpers/fixtures.js';
 
 let t: TestApp;
-let operatorToken: string;
+let operator: SignedIn;
 let appId: number;
-let user: Awaited<ReturnType<typeof loggedInUser>>;
+let user: SignedIn;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  ({ operatorToken, appId, user } = await operatorAppAndUser(t));
+  ({ t, operator, appId, user } = await appWithOperatorAppAndUser());
 });
 afterAll(() => t.close());
 
-const profileCount = async () => (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM profiles`))[0]!.n;
+const profileCount = () => stored(t.database).count(profiles);
 /** A raw JSON body: the numbers must reach the server as written, not as JavaScript would print them. */
 const createRaw = (profileData: string) =>
   t.call('POST', '/user/profiles/create', {
@@ -69,13 +68,13 @@ describe('numbers in profile_data that JSON cannot carry exactly', () => {
     const cases = [
       [await raw('PUT', url, '{"profile_data": {"n": 12345678901234567890}}'), '/profile_data/n'],
       [await raw('PATCH', url, '{"deep": {"n": 1e999}}'), '/deep/n'],
-      [await raw('POST', `/operator/users/profile/${user.id}/${appId}`, '{"profile_data": [-1e400]}', operatorToken), '/profile_data/0'],
+      [await raw('POST', `/operator/users/profile/${user.id}/${appId}`, '{"profile_data": [-1e400]}', operator.token), '/profile_data/0'],
       [
         await raw(
           'POST',
           '/operator/profile/create-bulk',
           `{"profiles": [{"app_id": ${appId}, "user_id": "${user.id}", "profile_data": {}}, {"app_id": ${appId}, "user_id": "${user.id}", "profile_data": {"id": 9007199254740993}}]}`,
-          operatorToken,
+          operator.token,
         ),
         '/profiles/1/profile_data/id',
       ],
@@ -90,7 +89,7 @@ describe('numbers in profile_data that JSON cannot carry exactly', () => {
 
   it('GET /operator/profiles answers 400 for such a number in contains', async () => {
     const response = await t.call('GET', `/operator/profiles?app_id=${appId}&contains=${encodeURIComponent('{"id": 9007199254740993}')}`, {
-      token: operatorToken,
+      token: operator.token,
     });
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ type: 'urn:sentinel:problem:invalid_contains', errors: [{ path: 'querystring/contains' }] });

@@ -2,16 +2,16 @@ import { sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+import type { TestApp } from './helpers/app.js';
+import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
-let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let operator: SignedIn;
 let appId: number;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  operator = await loggedInOperator(t);
+  ({ t, operator } = await appWithOperator());
   appId = (await registerApp(t, operator.token)).id;
 });
 afterAll(() => t.close());

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInUser, operatorAppAndUser } from './helpers/apps.js';
+import type { TestApp } from './helpers/app.js';
+import { loggedInUser, appWithOperatorAppAndUser, type SignedIn } from './helpers/fixtures.js';
 
 let t: TestApp;
-let operatorToken: string;
+let operator: SignedIn;
 let appId: number;
-let user: Awaited<ReturnType<typeof loggedInUser>>;
+let user: SignedIn;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  ({ operatorToken, appId, user } = await operatorAppAndUser(t));
+  ({ t, operator, appId, user } = await appWithOperatorAppAndUser());
 });
 afterAll(() => t.close());
 
@@ -31,7 +30,7 @@ function writes(url: string, token: string, headers: Record<string, string>) {
 describe('If-Match on a profile that does not exist (RFC 9110 13.1.1)', () => {
   const routes = () => [
     { name: 'owner', url: `/user/profiles/${appId}/${randomUUID()}`, token: user.token },
-    { name: 'operator', url: `/operator/users/profile/${user.id}/${appId}/${randomUUID()}`, token: operatorToken },
+    { name: 'operator', url: `/operator/users/profile/${user.id}/${appId}/${randomUUID()}`, token: operator.token },
   ];
 
   it.each(['*', '"1"'])(

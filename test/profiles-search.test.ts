@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
-import { loggedInOperator, loggedInUser, registerApp } from './helpers/apps.js';
+import { type TestApp, type TestUser } from './helpers/app.js';
+import { loggedInUser, appWithOperator, type SignedIn } from './helpers/fixtures.js';
+import { registerApp } from './helpers/apps.js';
 
 let t: TestApp;
-let operator: Awaited<ReturnType<typeof loggedInOperator>>;
+let operator: SignedIn;
 let appId: number;
 let otherAppId: number;
 let alice: TestUser;
@@ -11,8 +12,7 @@ let bob: TestUser;
 let ids: Record<string, string>;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  operator = await loggedInOperator(t);
+  ({ t, operator } = await appWithOperator());
   appId = (await registerApp(t, operator.token)).id;
   otherAppId = (await registerApp(t, operator.token)).id;
   alice = await t.registerUser();

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anotherProcess, createTestApp, testEngine, type TestApp } from './helpers/app.js';
-import { loggedInOperator, loggedInUser } from './helpers/apps.js';
+import { loggedInOperator, loggedInUser } from './helpers/fixtures.js';
 import { within } from './helpers/eventually.js';
 
 const verify = (app: FastifyInstance, token: string) =>

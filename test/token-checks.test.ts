@@ -3,7 +3,7 @@ import { decodeJwt, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { loggedInOperator, loggedInUser } from './helpers/apps.js';
+import { loggedInOperator, loggedInUser } from './helpers/fixtures.js';
 import { within } from './helpers/eventually.js';
 
 describe('access tokens and the sessions they name', () => {

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { otpChallenges } from '../src/db/schema.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { auditOf, codeAt, enrollTotp, setClockToStep, startLogin, verifyOtp } from './helpers/totp.js';
 
 let t: TestApp;
@@ -18,10 +20,7 @@ function wrongCode(secret: string): string {
   return String(n).padStart(6, '0');
 }
 
-const attemptsOf = async (userId: string) =>
-  (await queryRows<{ attempts: number }>(t.database.db, sql`SELECT attempts FROM otp_challenges WHERE user_id = ${userId}`)).map(
-    (r) => r.attempts,
-  );
+const attemptsOf = async (userId: string) => (await stored(t.database).rows(otpChallenges, { userId })).map((row) => row.attempts);
 
 async function enrolledUser(step: number): Promise<{ user: TestUser; secret: string }> {
   setClockToStep(t, step);

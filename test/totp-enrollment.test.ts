@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { secretContext } from '../src/modules/totp/factors.js';
+import { secretContext } from '../src/modules/totp/second-factors.js';
 import { SecretBox } from '../src/modules/totp/secret-box.js';
+import { otpChallenges, otpRecoveryCodes, users } from '../src/db/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { auditOf, codeAt, enrollTotp, setClockToStep, startLogin, TEST_ENCRYPTION_KEY, verifyOtp } from './helpers/totp.js';
 
 let t: TestApp;
@@ -19,12 +21,9 @@ const totpRow = async (userId: string) =>
       sql`SELECT secret_encrypted, confirmed_at, last_used_step FROM user_totp WHERE user_id = ${userId}`,
     )
   )[0];
-const countOf = async (table: 'otp_recovery_codes' | 'otp_challenges', userId: string) =>
-  (
-    await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM ${sql.identifier(table)} WHERE user_id = ${userId}`)
-  )[0]!.n;
-const otpEnabled = async (userId: string) =>
-  (await queryRows<{ otp_enabled: boolean }>(t.database.db, sql`SELECT otp_enabled FROM users WHERE id = ${userId}`))[0]!.otp_enabled;
+const countOf = (table: 'otp_recovery_codes' | 'otp_challenges', userId: string) =>
+  stored(t.database).count({ otp_recovery_codes: otpRecoveryCodes, otp_challenges: otpChallenges }[table], { userId });
+const otpEnabled = async (userId: string) => (await stored(t.database).row(users, { id: userId }))!.otpEnabled;
 
 describe('POST /auth/enable-otp', () => {
   it('answers the secret, an otpauth URL and a PNG QR code, and stores the secret encrypted as pending', async () => {

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { sessions } from '../src/db/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import {
   auditOf,
   codeAt,
@@ -21,8 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sessionCount = async (userId: string) =>
-  (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM sessions WHERE user_id = ${userId}`))[0]!.n;
+const sessionCount = (userId: string) => stored(t.database).count(sessions, { userId });
 
 describe('POST /auth/verify-otp at the RFC 6238 test vector times', () => {
   // Appendix B's SHA-1 codes are 8 digits; a 6-digit authenticator shows their last 6.

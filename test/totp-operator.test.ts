@@ -1,20 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
+import { appWithOperator, type SignedIn } from './helpers/fixtures.js';
 import { auditOf, enrollTotp } from './helpers/totp.js';
 
 let t: TestApp;
-let operator: TestUser;
-let operatorToken: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  operator = await t.createOperator();
-  operatorToken = (await t.login(operator)).token;
-});
+let operator: SignedIn;
+beforeAll(async () => ({ t, operator } = await appWithOperator()));
 afterAll(() => t.close());
 
-const disable = (userId: string, token = operatorToken) => t.call('POST', `/operator/users/${userId}/otp/disable`, { token });
+const disable = (userId: string, token = operator.token) => t.call('POST', `/operator/users/${userId}/otp/disable`, { token });
 
 describe('POST /operator/users/:userid/otp/disable', () => {
   it("turns a user's TOTP off and ends all the user's sessions (lost phone)", async () => {

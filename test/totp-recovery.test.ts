@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { otpRecoveryCodes } from '../src/db/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { stored } from './helpers/stored.js';
 import { auditOf, codeAt, enrollTotp, setClockToStep, startLogin, verifyOtp } from './helpers/totp.js';
 
 let t: TestApp;
@@ -10,13 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const unusedCodes = async (userId: string) =>
-  (
-    await queryRows<{ n: number }>(
-      t.database.db,
-      sql`SELECT count(*)::int AS n FROM otp_recovery_codes WHERE user_id = ${userId} AND used_at IS NULL`,
-    )
-  )[0]!.n;
+const unusedCodes = (userId: string) => stored(t.database).count(otpRecoveryCodes, { userId, usedAt: null });
 
 describe('recovery codes', () => {
   it('are 10 distinct XXXX-XXXX-XXXX codes, stored only as hashes', async () => {

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config.js';
+import { isUuid } from '../http/schemas.js';
 import type { AuditEventRow } from '../db/schema.js';
-import { AuditRepository, type AuditFilter } from '../modules/audit/audit-repository.js';
+import type { AuditFilter, AuditRepository } from '../modules/audit/audit-repository.js';
 import { toAuditEvent } from '../modules/audit/schemas.js';
-import { openRuntime } from '../runtime.js';
 import { CliError } from './errors.js';
+import { openServices } from './services.js';
 
 interface TailOptions {
   lines: number;
@@ -18,7 +19,6 @@ interface TailOptions {
   interval: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTION = /^[a-z0-9_.]{1,64}\*?$/;
 /**
  * Ids are taken when an event is written but seen when its transaction commits, so a
@@ -43,11 +43,11 @@ export function auditCommands(program: Command): void {
     .option('--interval <seconds>', 'how often --follow looks for new events', seconds, 1)
     .action(async (options: TailOptions) => {
       const filter = filterOf(options);
-      const runtime = await openRuntime(loadConfig(), 'audit tail');
+      const opened = await openServices(loadConfig(), 'audit tail');
       try {
-        await tail(new AuditRepository(runtime.database.db), filter, options);
+        await tail(opened.services.auditEvents, filter, options);
       } finally {
-        await runtime.close();
+        await opened.close();
       }
     });
 }
@@ -94,7 +94,7 @@ async function tail(events: AuditRepository, filter: AuditFilter, options: TailO
 function filterOf(options: TailOptions): AuditFilter {
   for (const name of ['actor', 'target', 'user'] as const) {
     const value = options[name];
-    if (value !== undefined && !UUID.test(value)) throw new CliError(`--${name} must be a user id (UUID), got "${value}"`);
+    if (value !== undefined && !isUuid(value)) throw new CliError(`--${name} must be a user id (UUID), got "${value}"`);
   }
   for (const action of options.action ?? []) {
     if (!ACTION.test(action)) throw new CliError(`--action must look like login.failed or operator.*, got "${action}"`);

@@ -14,7 +14,7 @@ import {
   type KeyRing,
 } from '../modules/system/encryption-keys.js';
 import { TOTP_SECRET_PURPOSE } from '../modules/totp/compose.js';
-import { secretContext } from '../modules/totp/factors.js';
+import { secretContext } from '../modules/totp/second-factors.js';
 import { SecretBox, UnreadableSecretError } from '../modules/totp/secret-box.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { CLI_CONTEXT } from './context.js';

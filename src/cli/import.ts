@@ -4,15 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { loadConfig } from '../config.js';
-import { AuditLog } from '../modules/audit/audit-log.js';
 import { bulkImport, type BulkImportStats } from '../modules/import/bulk-import.js';
-import { costCapsOf, passwordImporter } from '../modules/import/hashers/index.js';
-import { ImportRepository } from '../modules/import/import-repository.js';
-import { UserImportService } from '../modules/import/import-service.js';
 import type { Skip } from '../modules/import/items.js';
 import { formatOfFileName, readRows, type ImportFormat, type SourceRow } from '../modules/import/sources.js';
-import { openRuntime } from '../runtime.js';
 import { CliError } from './errors.js';
+import { openServices } from './services.js';
 
 interface ImportOptions {
   format?: string;
@@ -54,7 +50,7 @@ export function importCommand(program: Command): void {
         source.destroy();
         throw error;
       }
-      const runtime = await openRuntime(config, 'import');
+      const opened = await openServices(config, 'import');
       const started = performance.now();
       let report: Awaited<ReturnType<typeof openReport>> | undefined;
       let progress: Progress | undefined;
@@ -63,16 +59,13 @@ export function importCommand(program: Command): void {
         report = await openReport(reportPath);
         const write = report.write;
         progress = options.progress ? startProgress(stat.size, () => source.bytesRead) : undefined;
-        const db = runtime.database.db;
-        const importer = passwordImporter(costCapsOf(config));
-        const service = new UserImportService({ db, repository: new ImportRepository(db), audit: new AuditLog(db), importer });
         stats = await bulkImport(
           rows,
-          service,
+          opened.services.userImport,
           {
             batchSize,
             // A second batch in flight keeps a second PostgreSQL core busy; PGlite runs one statement at a time anyway.
-            concurrency: runtime.database.engine === 'postgres' ? 2 : 1,
+            concurrency: opened.database.engine === 'postgres' ? 2 : 1,
             dryRun: options.dryRun ?? false,
             fileName: path.basename(input),
             onSkip: write,
@@ -84,7 +77,7 @@ export function importCommand(program: Command): void {
         progress?.stop();
         source.destroy();
         await report?.close();
-        await runtime.close();
+        await opened.close();
       }
       process.stdout.write(`${summary(stats, (performance.now() - started) / 1000, reportPath, options.dryRun ?? false)}\n`);
     });

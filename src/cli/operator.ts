@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
 import { Type } from 'typebox';
-import { systemClock } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { compileBodyValidator } from '../http/validation.js';
 import { Email, NewPassword, PersonName, Username } from '../modules/accounts/schemas.js';
-import { loadInstanceSecrets } from '../modules/system/instance-secrets.js';
-import { openRuntime } from '../runtime.js';
-import { createServices } from '../services.js';
 import { readSecret } from './prompt.js';
 import { CliError } from './errors.js';
+import { openServices } from './services.js';
 
 const OperatorInput = Type.Object({
   username: Username,
@@ -40,27 +37,17 @@ export function operatorCommands(program: Command): void {
       const errors = validateOperator(input);
       if (errors.length > 0) throw new CliError(errors.map((e) => `${e.path.slice(1) || 'input'} ${e.message}`).join('\n'));
 
-      const config = loadConfig();
-      const runtime = await openRuntime(config, 'operator create');
+      const opened = await openServices(loadConfig(), 'operator create');
       try {
-        const secrets = await loadInstanceSecrets(runtime.database.db, config);
-        const { accounts } = createServices({
-          config,
-          database: runtime.database,
-          secrets,
-          clock: systemClock,
-          revocationPollMs: 5000,
-          onBackgroundError: () => {},
-        });
         const { password: _, ...userInfo } = input;
-        const user = await accounts.register(
+        const user = await opened.services.accounts.register(
           { user_info: userInfo, password },
           { ip: null, userAgent: 'sentinel-cli', appId: null },
           { operator: true },
         );
         process.stdout.write(`${user.id}\n`);
       } finally {
-        await runtime.close();
+        await opened.close();
       }
     });
 }

@@ -1,11 +1,61 @@
-/** SQLSTATE codes Sentinel reacts to. PGlite reports the same codes as a PostgreSQL server. */
+import { is } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+
+/**
+ * SQLSTATE codes Sentinel reacts to. PGlite reports the same codes as a PostgreSQL server,
+ * but for one: a delete blocked by ON DELETE RESTRICT is 23001 from PostgreSQL 18 (PGlite is
+ * 18), and 23503, like every other foreign key violation, before.
+ */
 export const UNIQUE_VIOLATION = '23505';
 export const FOREIGN_KEY_VIOLATION = '23503';
+export const RESTRICT_VIOLATION = '23001';
 
 export interface DatabaseErrorInfo {
   code: string;
   message: string;
   constraint?: string;
+  /** PostgreSQL's DETAIL line: `Key (id)=(5) is still referenced from table "profiles".` */
+  detail?: string;
+}
+
+/**
+ * A violated named constraint, as the API tells of it: a unique value already taken; a row
+ * written that points at one that is gone (`missing`); or a row deleted that is still pointed
+ * at (`still_referenced`), with its key when PostgreSQL names it.
+ */
+export type ConstraintViolation =
+  { kind: 'unique'; constraint: string } | { kind: 'missing' | 'still_referenced'; constraint: string; key: string | undefined };
+
+/** Each foreign key's referencing columns as PostgreSQL lists them in a DETAIL (`app_id`), by constraint name. */
+const referencingColumns = new Map(
+  (Object.values(schema) as unknown[])
+    .filter((table): table is PgTable => is(table, PgTable))
+    .flatMap((table) => getTableConfig(table).foreignKeys)
+    .map(
+      (key) =>
+        [
+          key.getName(),
+          key
+            .reference()
+            .columns.map((column) => column.name)
+            .join(', '),
+        ] as const,
+    ),
+);
+
+export function constraintViolationOf(error: unknown): ConstraintViolation | undefined {
+  const info = databaseErrorOf(error);
+  if (!info?.constraint) return undefined;
+  const { code, constraint } = info;
+  if (code === UNIQUE_VIOLATION) return { kind: 'unique', constraint };
+  if (code !== FOREIGN_KEY_VIOLATION && code !== RESTRICT_VIOLATION) return undefined;
+  // Both sides of a key are 23503 before PostgreSQL 18; the DETAIL tells them apart by the columns it
+  // names (`Key (app_id)=(5) is not present` writing, `Key (id)=(5) is still referenced` deleting),
+  // which stay as they are in every translation of the message.
+  const [, columns, key] = /\(([^)]*)\)=\(([^)]*)\)/.exec(info.detail ?? '') ?? [];
+  const deleting = code === RESTRICT_VIOLATION || (columns !== undefined && columns !== referencingColumns.get(constraint));
+  return deleting ? { kind: 'still_referenced', constraint, key } : { kind: 'missing', constraint, key };
 }
 
 /**
@@ -15,21 +65,17 @@ export interface DatabaseErrorInfo {
  */
 export function databaseErrorOf(error: unknown): DatabaseErrorInfo | undefined {
   for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
-    const candidate = current as { code?: unknown; message?: unknown; constraint?: unknown };
+    const candidate = current as { code?: unknown; message?: unknown; constraint?: unknown; detail?: unknown };
     if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) {
       return {
         code: candidate.code,
         message: String(candidate.message ?? ''),
         ...(typeof candidate.constraint === 'string' ? { constraint: candidate.constraint } : {}),
+        ...(typeof candidate.detail === 'string' ? { detail: candidate.detail } : {}),
       };
     }
   }
   return undefined;
-}
-
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const info = databaseErrorOf(error);
-  return info?.code === UNIQUE_VIOLATION && (constraint === undefined || info.constraint === constraint);
 }
 
 /**

@@ -1,22 +1,23 @@
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { databaseErrorOf, isDatabaseUnavailable, unavailableReason, UNIQUE_VIOLATION } from '../db/errors.js';
+import { formatBytes } from '../bytes.js';
+import { databaseErrorOf, isDatabaseUnavailable, unavailableReason } from '../db/errors.js';
 import { withChallenge } from './auth.js';
-import { AppError, HttpErrors, problemBody } from './errors.js';
+import { AppError, HttpErrors, problemBody, retryLater } from './errors.js';
 
-/** A unique index or constraint name, and the error a violation of it means to the client. */
-export type ConstraintErrors = Record<string, () => AppError>;
+/** The API error a failed statement means when it violated a known constraint (src/constraint-errors.ts). */
+export type ConstraintErrorOf = (error: unknown) => AppError | undefined;
 
 /**
  * Turns every failure into RFC 9457 problem details. Expected errors keep their status;
  * anything else is a 500 with no detail, logged with the request id but without the
  * query parameters (they can hold password hashes).
  */
-export function installErrorHandler(app: FastifyInstance, constraintErrors: ConstraintErrors): void {
+export function installErrorHandler(app: FastifyInstance, constraintErrorOf: ConstraintErrorOf): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = withChallenge(request, toAppError(error, request, constraintErrors));
-    if (problem.code === DATABASE_UNAVAILABLE) {
+    const problem = withChallenge(request, toAppError(error, request, constraintErrorOf));
+    if (problem.code === HttpErrors.databaseUnavailable.code) {
       request.log.warn({ reason: unavailableReason(error) }, 'database unavailable: answered 503');
     } else if (problem.status >= 500) {
       request.log.error({ err: loggableError(error) }, 'request failed');
@@ -74,19 +75,16 @@ function clientProblem(error: ConnectionError): AppError {
   }
 }
 
-function toAppError(error: FastifyError, request: FastifyRequest, constraintErrors: ConstraintErrors): AppError {
+function toAppError(error: FastifyError, request: FastifyRequest, constraintErrorOf: ConstraintErrorOf): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnavailable(error)) return databaseUnavailable();
-
-  const database = databaseErrorOf(error);
-  if (database) {
-    const known = database.code === UNIQUE_VIOLATION && database.constraint ? constraintErrors[database.constraint] : undefined;
-    return known ? known() : HttpErrors.internal();
-  }
+  if (databaseErrorOf(error)) return constraintErrorOf(error) ?? HttpErrors.internal();
 
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return HttpErrors.payloadTooLarge(`The body is larger than this endpoint's limit of ${formatBytes(request.routeOptions.bodyLimit)}`);
+      return HttpErrors.payloadTooLarge(
+        `The body is larger than this endpoint's limit of ${request.routeOptions.bodyLimit === undefined ? 'its configured size' : formatBytes(request.routeOptions.bodyLimit)}`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return HttpErrors.unsupportedMediaType('Send the body as application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -97,33 +95,21 @@ function toAppError(error: FastifyError, request: FastifyRequest, constraintErro
       return HttpErrors.malformedJson();
   }
   const status = error.statusCode ?? 500;
-  if (status === 429) return new AppError('rate_limited', 429, 'Too many requests', error.message, undefined);
+  if (status === 429) return HttpErrors.rateLimited(error.message);
   if (status >= 400 && status < 500) return new AppError('bad_request', status, 'Bad request', error.message);
   return HttpErrors.internal();
 }
 
-const DATABASE_UNAVAILABLE = 'database_unavailable';
 /** Seconds a client should wait: a dropped connection is usually replaced within this. */
 const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** The database could not be reached or the connection broke: nothing was acknowledged, and a retry can succeed. */
 export function databaseUnavailable(): AppError {
-  return new AppError(
-    DATABASE_UNAVAILABLE,
-    503,
-    'The database is unavailable',
+  return retryLater(
+    HttpErrors.databaseUnavailable,
+    DATABASE_RETRY_AFTER_SECONDS,
     `The database did not answer or the connection broke; retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
-    undefined,
-    { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
   );
-}
-
-/** A byte count as people write it: `1 MiB`, `256 KiB`. */
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return 'its configured size';
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
 }
 
 /** What may reach the log: never a failed query's parameters. */

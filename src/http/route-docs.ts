@@ -1,7 +1,7 @@
 import type { FastifySchema, RouteOptions } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { challengeFor, type AuthMode } from './auth.js';
-import { formatBytes } from './error-handler.js';
+import { formatBytes } from '../bytes.js';
 import { AppError, declaredError, HttpErrors, problemBody, type ErrorFactory } from './errors.js';
 import { PROBLEM_SCHEMA_ID, ResponseHeaders } from './schemas.js';
 
@@ -83,7 +83,7 @@ function defaultErrors({ mode, schema, mergePatch }: RouteFacts, rateLimited: bo
 function problemResponse(status: number, description: string, isDefault: boolean, facts: RouteFacts) {
   const problems = examplesFor(status, description, isDefault, facts);
   const examples = Object.fromEntries(problems.map((problem) => [problem.code, { summary: problem.title, value: problemBody(problem) }]));
-  const headers = headersFor(status, facts.mode);
+  const headers = headersOf(problems, facts.mode);
   return {
     description,
     ...(headers ? { headers } : {}),
@@ -91,15 +91,24 @@ function problemResponse(status: number, description: string, isDefault: boolean
   };
 }
 
-function headersFor(status: number, mode: AuthMode) {
-  if (status === 401 && mode !== 'none') {
-    const challenge = challengeFor(mode, authProblems(mode)[0]!);
-    return { 'WWW-Authenticate': { ...ResponseHeaders['WWW-Authenticate'], examples: [challenge] } };
+/** The headers the codes of an answer declare (defineErrors), as the API document shows them. */
+function headersOf(problems: AppError[], mode: AuthMode) {
+  const headers: Record<string, unknown> = {};
+  for (const problem of problems) {
+    for (const name of declaredError(problem.code)?.headers ?? []) {
+      if (name in headers) continue;
+      if (name === 'WWW-Authenticate') {
+        // Its value depends on the route's kind of credentials; routes with none challenge for nothing.
+        const challenge = challengeFor(mode, problem);
+        if (challenge) headers[name] = { ...ResponseHeaders[name], examples: [challenge] };
+      } else if (name === 'ETag') {
+        headers[name] = { ...ResponseHeaders.ETag, description: 'The current version, so a client can tell how far behind it is' };
+      } else {
+        headers[name] = ResponseHeaders[name];
+      }
+    }
   }
-  if (status === 412)
-    return { ETag: { ...ResponseHeaders.ETag, description: 'The current version, so a client can tell how far behind it is' } };
-  if (status === 429 || status === 503) return { 'Retry-After': ResponseHeaders['Retry-After'] };
-  return undefined;
+  return Object.keys(headers).length > 0 ? headers : undefined;
 }
 
 /**
@@ -153,7 +162,7 @@ function typicalProblems(status: number, facts: RouteFacts): AppError[] {
     case 429:
       return [HttpErrors.rateLimited('Too many attempts from this address; retry in 1 minute')];
     case 503:
-      return [HttpErrors.unavailable('The database is not answering; retry in a few seconds')];
+      return [HttpErrors.databaseUnavailable('The database did not answer or the connection broke; retry in 2 seconds')];
     default:
       return status >= 500 ? [HttpErrors.internal()] : [new AppError('bad_request', status, 'Bad request')];
   }

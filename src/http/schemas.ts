@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { DEFAULT_PAGE_SIZE } from './pagination.js';
 
 /** Shared TypeBox pieces: the wire shapes every feature reuses. */
 
@@ -7,6 +8,11 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const Timestamp = (description?: string) =>
   Type.String({ format: 'date-time', examples: ['2026-11-27T09:30:00.000Z'], ...(description ? { description } : {}) });
 
+/** A UUID in its canonical form, any case: what PostgreSQL's uuid type takes without a 500. */
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const uuid = new RegExp(UUID_PATTERN);
+export const isUuid = (text: string): boolean => uuid.test(text);
+
 /**
  * A UUID in its canonical form. ajv's `uuid` format alone also accepts a `urn:uuid:`
  * prefix, which PostgreSQL's uuid type refuses (a 500): the pattern keeps those out.
@@ -14,7 +20,7 @@ export const Timestamp = (description?: string) =>
 export const Uuid = (description: string, example = '72c9c71b-98dc-4606-826f-bb2784d68446') =>
   Type.String({
     format: 'uuid',
-    pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+    pattern: UUID_PATTERN,
     description,
     examples: [example],
   });
@@ -86,7 +92,14 @@ export function withHeaders<T extends TSchema>(schema: T, ...names: (keyof typeo
 export const MessageSchema = Type.Object({ message: Type.String({ examples: ['Done'] }) }, { title: 'Message' });
 
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'Page size (default 50, at most 1000)' })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: DEFAULT_PAGE_SIZE,
+      description: `Page size (default ${DEFAULT_PAGE_SIZE}, at most 1000)`,
+    }),
+  ),
   cursor: Type.Optional(Type.String({ maxLength: 512, description: "Opaque cursor from the previous page's next_cursor" })),
 };
 

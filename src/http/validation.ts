@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifySchema, preValidationHookHandler } from 'fastify';
-import { HttpErrors, type FieldError } from './errors.js';
+import { HttpErrors, summarizeFieldErrors, type FieldError } from './errors.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -34,7 +34,7 @@ export function installValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) => (validators[httpPart ?? ''] ?? urlAjv).compile(schema as FastifySchema & object));
   app.setSchemaErrorFormatter((errors, dataVar) => {
     const fieldErrors = toFieldErrors(errors as ErrorObject[], dataVar);
-    return HttpErrors.validationFailed(summarize(fieldErrors), fieldErrors);
+    return HttpErrors.validationFailed(summarizeFieldErrors(fieldErrors), fieldErrors);
   });
   // PostgreSQL text cannot hold NUL, and jsonb refuses lone UTF-16 surrogates: answer 400 before any SQL runs.
   // Only on routes that take path parameters, a query or a body: the others (GET /auth/verify) skip the walk.
@@ -73,13 +73,6 @@ export function ajvFieldErrors(errors: ErrorObject[], prefix: string, max: numbe
     }
     return { path: prefix + path, message };
   });
-}
-
-function summarize(errors: FieldError[]): string {
-  const first = errors[0];
-  if (!first) return 'The request is not valid';
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-  return `${first.path || 'body'} ${first.message}${more}`;
 }
 
 /** A JSON Pointer reference token (RFC 6901): `~` and `/` escaped. */

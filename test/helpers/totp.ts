@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { queryRows } from '../../src/db/client.js';
-import { secretContext } from '../../src/modules/totp/factors.js';
+import { secretContext } from '../../src/modules/totp/second-factors.js';
 import { SecretBox } from '../../src/modules/totp/secret-box.js';
+import type { AuditAction } from '../../src/modules/audit/audit-log.js';
 import type { TestApp, TestUser } from './app.js';
 
 /** A fixed master key, so tests can seal a known secret (the RFC 6238 one) into user_totp. */
@@ -69,7 +70,7 @@ export function verifyOtp(t: TestApp, otpToken: string, code: string, apiKey?: s
   return t.call('POST', '/auth/verify-otp', { body: { otp_token: otpToken, code }, ...(apiKey ? { apiKey } : {}) });
 }
 
-export async function auditOf(t: TestApp, userId: string, action: string): Promise<{ actor_user_id: string | null; detail: any }[]> {
+export async function auditOf(t: TestApp, userId: string, action: AuditAction): Promise<{ actor_user_id: string | null; detail: any }[]> {
   return queryRows(
     t.database.db,
     sql`SELECT actor_user_id, detail FROM audit_events WHERE target_user_id = ${userId} AND action = ${action} ORDER BY id`,

@@ -1,32 +1,24 @@
 import type { Db } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
-import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import { AccountErrors } from './errors.js';
+import { assertOperatorRemains } from './last-operator.js';
 import type { PasswordAttempts } from './password-attempts.js';
+import { readPasswordInput, type PasswordImporter } from './password-input.js';
 import type { Passwords, StoredPassword } from './passwords.js';
 import { toUserChanges, type RegisterInput, type UserInfoUpdate } from './schemas.js';
 import type { SessionService } from './session-service.js';
 import type { UsersRepository } from './users-repository.js';
-
-/** Turns an imported hash (`password_hash` + `hash_algorithm`) into what the users table stores, or throws a 400. */
-export interface PasswordImporter {
-  parse(input: {
-    passwordHash: string;
-    hashAlgorithm: string;
-    salt?: string | undefined;
-    saltPosition?: string | undefined;
-  }): StoredPassword;
-}
 
 export interface AccountServiceDeps {
   db: Db;
   users: UsersRepository;
   passwords: Passwords;
   passwordAttempts: PasswordAttempts;
-  sessions: SessionService;
+  sessions: Pick<SessionService, 'endSessions'>;
   audit: AuditLog;
   passwordImporter: PasswordImporter;
 }
@@ -109,59 +101,32 @@ export class AccountService {
       await this.deps.audit.record({ action: 'password.change_failed', actorUserId: user.id, targetUserId: user.id }, context);
       throw AccountErrors.wrongPassword('old_password is not the current password');
     }
-    await this.deps.users.setPassword(user.id, await this.deps.passwords.hash(newPassword));
-    const ended = await this.deps.sessions.endAllSessions(user.id, 'password_changed', principal.sessionId);
-    await this.deps.audit.record(
-      { action: 'password.changed', actorUserId: user.id, targetUserId: user.id, detail: { sessions_ended: ended.length } },
-      context,
-    );
+    const hash = await this.deps.passwords.hash(newPassword);
+    await inTransaction(this.deps.db, async (tx) => {
+      await this.deps.users.setPassword(user.id, hash, tx);
+      const ended = await this.deps.sessions.endSessions(tx, { userId: user.id, except: principal.sessionId }, 'password_changed');
+      await this.deps.audit.record(
+        { action: 'password.changed', actorUserId: user.id, targetUserId: user.id, detail: { sessions_ended: ended.length } },
+        context,
+        tx,
+      );
+    });
   }
 
   async deleteAccount(principal: Principal, context: RequestContext): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
+    await inTransaction(this.deps.db, async (tx) => {
       const { users } = this.deps;
-      if (principal.operator) {
-        await users.lockOperatorSet(tx);
-        const user = await users.findActiveById(principal.userId, tx);
-        if (user?.operator && (await users.countActiveOperators(tx)) <= 1) {
-          throw AccountErrors.lastOperator('You are the last operator: make someone else an operator before deleting your account');
-        }
-      }
+      if (principal.operator) await assertOperatorRemains(users, tx, principal.userId, 'deleting your account');
       const deleted = await users.softDelete(principal.userId, tx);
       if (!deleted) throw AccountErrors.userNotFound('The account no longer exists');
       await this.deps.audit.record({ action: 'user.deleted', actorUserId: principal.userId, targetUserId: principal.userId }, context, tx);
+      await this.deps.sessions.endSessions(tx, { userId: principal.userId }, 'user_deleted');
     });
-    await this.deps.sessions.endAllSessions(principal.userId, 'user_deleted');
   }
 
   private async passwordFor(input: RegisterInput, allowImport: boolean): Promise<StoredPassword> {
-    const passwordHash = input.password_hash || undefined;
-    const hashAlgorithm = input.hash_algorithm || undefined;
-    if ((passwordHash || hashAlgorithm) && !allowImport) {
-      throw AccountErrors.importNotAllowed(
-        'password_hash is accepted with the bootstrap API key or from an operator (POST /operator/profile/register), not with an app key: send password',
-      );
-    }
-    if (input.password && (passwordHash || hashAlgorithm)) {
-      throw AccountErrors.passwordRequired('Send either password, or password_hash with hash_algorithm; not both');
-    }
-    if (passwordHash || hashAlgorithm) {
-      if (!passwordHash || !hashAlgorithm) {
-        throw AccountErrors.passwordRequired('An imported password needs both password_hash and hash_algorithm');
-      }
-      return this.deps.passwordImporter.parse({ passwordHash, hashAlgorithm, salt: input.salt, saltPosition: input.salt_position });
-    }
-    if (!input.password) throw AccountErrors.passwordRequired('Send password (8 to 256 characters)');
-    if (input.salt || input.salt_position) {
-      throw HttpErrors.validationFailed('salt and salt_position apply only to password_hash', [
-        { path: '/salt', message: 'applies only to password_hash' },
-      ]);
-    }
-    if (input.password.length < 8) {
-      throw AccountErrors.weakPassword('password must be at least 8 characters', [
-        { path: '/password', message: 'must be at least 8 characters' },
-      ]);
-    }
-    return { hash: await this.deps.passwords.hash(input.password), algorithm: 'argon2id', salt: null, saltPosition: null };
+    const password = readPasswordInput(input, { hashes: allowImport, plaintext: true, importer: this.deps.passwordImporter });
+    if (password.kind === 'imported') return password.stored;
+    return { hash: await this.deps.passwords.hash(password.password), algorithm: 'argon2id', salt: null, saltPosition: null };
   }
 }

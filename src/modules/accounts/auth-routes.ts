@@ -5,8 +5,8 @@ import { MessageSchema, ProblemSchema, SingleLine, Timestamp } from '../../http/
 import type { TypedApp } from '../../http/types.js';
 import type { AccountService } from './account-service.js';
 import { AccountErrors } from './errors.js';
-import { NewPassword, PresentedPassword, RegisterBody, SessionSchema, toUser, UserSchema } from './schemas.js';
-import type { IssuedSession, SessionService } from './session-service.js';
+import { NewPassword, PresentedPassword, RegisterBody, SessionSchema, toSessionBody, toUser, UserSchema } from './schemas.js';
+import type { SessionService } from './session-service.js';
 
 export interface AuthRoutesDeps {
   accounts: AccountService;
@@ -35,16 +35,6 @@ const LockedOrRateLimited = {
   description:
     'Too many wrong passwords for this account (`account_locked`) or too many attempts from this address (`rate_limited`); see Retry-After',
 };
-
-export function toSessionBody(issued: IssuedSession) {
-  return {
-    token: issued.access.token,
-    token_type: 'Bearer' as const,
-    expires_in: issued.access.expiresIn,
-    refresh_token: issued.refreshToken,
-    user: toUser(issued.user),
-  };
-}
 
 export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRoutesDeps): Promise<void> {
   app.post(

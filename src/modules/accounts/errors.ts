@@ -1,4 +1,4 @@
-import { AppError, defineErrors } from '../../http/errors.js';
+import { defineErrors, retryLater, type AppError } from '../../http/errors.js';
 
 export const AccountErrors = defineErrors({
   emailTaken: { status: 409, title: 'Email already registered' },
@@ -14,22 +14,21 @@ export const AccountErrors = defineErrors({
   weakPassword: { status: 400, title: 'Password too short' },
   /** An import (`password_hash`) with an app's key: app keys live in browsers, so anyone could import. */
   importNotAllowed: { status: 403, title: 'Importing a password hash needs the bootstrap key or an operator' },
+  /** Too many wrong passwords for one account (or login name) in the lockout window, whoever sent them. */
+  accountLocked: { status: 429, title: 'Too many failed logins', headers: ['Retry-After'] },
 });
 
-/** Unique indexes of the users table, and what a clash with each means to the client. */
+/** Unique indexes of the users table, and what a clash with each means to the client (src/constraint-errors.ts). */
 export const accountConstraintErrors = {
-  users_email_key: () => AccountErrors.emailTaken('Another account already uses this email'),
-  users_username_key: () => AccountErrors.usernameTaken('Another account already uses this username'),
+  users_email_key: { unique: () => AccountErrors.emailTaken('Another account already uses this email') },
+  users_username_key: { unique: () => AccountErrors.usernameTaken('Another account already uses this username') },
 };
 
-/** Too many wrong passwords for one account (or login name) in the lockout window, whoever sent them. */
+/** The lockout's answer, for AttemptLimiter. */
 export function accountLocked(retryAfterSeconds: number): AppError {
-  return new AppError(
-    'account_locked',
-    429,
-    'Too many failed logins',
+  return retryLater(
+    AccountErrors.accountLocked,
+    retryAfterSeconds,
     `Too many wrong passwords for this account; retry in ${retryAfterSeconds} seconds`,
-    undefined,
-    { 'Retry-After': String(retryAfterSeconds) },
   );
 }

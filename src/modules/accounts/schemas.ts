@@ -1,5 +1,6 @@
 import type { AccountSnapshot } from './access-checks.js';
 import { Type, type Static } from 'typebox';
+import type { IssuedSession } from './session-service.js';
 import type { UserChanges } from './users-repository.js';
 import { Nullable, SingleLine, Timestamp, UserId } from '../../http/schemas.js';
 
@@ -134,5 +135,16 @@ export function toUser(row: AccountSnapshot): User {
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     deleted_at: row.deletedAt?.toISOString() ?? null,
+  };
+}
+
+/** A Session body (SessionSchema) from a session just started or refreshed. */
+export function toSessionBody(issued: IssuedSession) {
+  return {
+    token: issued.access.token,
+    token_type: 'Bearer' as const,
+    expires_in: issued.access.expiresIn,
+    refresh_token: issued.refreshToken,
+    user: toUser(issued.user),
   };
 }

@@ -1,17 +1,19 @@
 import type { Clock } from '../../clock.js';
 import { randomSecret, sha256Hex } from '../../crypto/secrets.js';
+import type { Db } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
+import { inTransaction, type Transaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
 import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { LOGIN_FAILED, type AuditLog } from '../audit/audit-log.js';
 import type { AccountSnapshot } from './access-checks.js';
 import type { ChangeAwareCache } from './change-aware-cache.js';
 import { AccountErrors } from './errors.js';
 import type { PasswordAttempts } from './password-attempts.js';
 import type { RefreshSuccessors } from './refresh-successors.js';
 import type { RevocationSync } from './revocations.js';
-import type { SessionsRepository } from './sessions-repository.js';
+import type { SessionEndReason, SessionsRepository, SessionsToEnd } from './sessions-repository.js';
 import type { AccessTokens, IssuedAccessToken } from './tokens.js';
 import type { UsersRepository } from './users-repository.js';
 
@@ -36,6 +38,7 @@ export interface LoginInput {
 }
 
 export interface SessionServiceDeps {
+  db: Db;
   users: UsersRepository;
   /** The accounts token checks read (ChangeAwareCache): a refresh finds its user there. */
   accounts: Pick<ChangeAwareCache<AccountSnapshot>, 'get'>;
@@ -65,7 +68,7 @@ export class SessionService {
       : await passwordAttempts.checkUnknown({ field: input.email !== undefined ? 'email' : 'username', canonical }, input.password);
     if (!user || !check.valid) {
       await audit.record(
-        { action: 'login.failed', targetUserId: user?.id ?? null, detail: { reason: user ? 'wrong_password' : 'unknown_user' } },
+        { action: LOGIN_FAILED, targetUserId: user?.id ?? null, detail: { reason: user ? 'wrong_password' : 'unknown_user' } },
         context,
       );
       throw AccountErrors.invalidCredentials('The email, username or password is wrong');
@@ -126,32 +129,36 @@ export class SessionService {
     return { sessionId: session.id, access: await tokens.issue(user, session.id), refreshToken: successor, user };
   }
 
+  /** A spent token came back: whoever holds the current one may be a thief, so end it for both. */
   private async endSessionOfSpentToken(hash: string, context: RequestContext): Promise<void> {
     const { sessions, audit } = this.deps;
     const reusedSessionId = await sessions.findSessionOfSpentToken(hash);
     if (!reusedSessionId) return;
-    const ended = await sessions.revoke(reusedSessionId, 'refresh_token_reused');
-    if (ended) await this.deps.revocations.publish([reusedSessionId]);
-    const owner = await sessions.findById(reusedSessionId);
-    await audit.record(
-      { action: 'session.refresh_reused', targetUserId: owner?.userId ?? null, detail: { session_id: reusedSessionId } },
-      context,
-    );
+    await inTransaction(this.deps.db, async (tx) => {
+      await this.endSessions(tx, { sessionIds: [reusedSessionId] }, 'refresh_token_reused');
+      const owner = await sessions.findById(reusedSessionId, tx);
+      await audit.record(
+        { action: 'session.refresh_reused', targetUserId: owner?.userId ?? null, detail: { session_id: reusedSessionId } },
+        context,
+        tx,
+      );
+    });
   }
 
   async logout(principal: Principal, context: RequestContext): Promise<void> {
-    if (await this.deps.sessions.revoke(principal.sessionId, 'logout')) {
-      await this.deps.revocations.publish([principal.sessionId]);
-    }
-    await this.deps.audit.record(
-      {
-        action: 'session.logged_out',
-        actorUserId: principal.userId,
-        targetUserId: principal.userId,
-        detail: { session_id: principal.sessionId },
-      },
-      context,
-    );
+    await inTransaction(this.deps.db, async (tx) => {
+      await this.endSessions(tx, { sessionIds: [principal.sessionId] }, 'logout');
+      await this.deps.audit.record(
+        {
+          action: 'session.logged_out',
+          actorUserId: principal.userId,
+          targetUserId: principal.userId,
+          detail: { session_id: principal.sessionId },
+        },
+        context,
+        tx,
+      );
+    });
   }
 
   async disableRefresh(principal: Principal, context: RequestContext): Promise<void> {
@@ -167,10 +174,14 @@ export class SessionService {
     );
   }
 
-  /** Ends every session of a user (except `keep`) here and in every other process. */
-  async endAllSessions(userId: string, reason: string, keep?: string): Promise<string[]> {
-    const ended = await this.deps.sessions.revokeAllOfUser(userId, reason, keep);
-    if (ended.length > 0) await this.deps.revocations.publish(ended);
+  /**
+   * Ends the live sessions `target` names, in `tx`; once it commits, this process and every
+   * other one refuse their access tokens (and never, if it rolls back). Every path that ends
+   * sessions comes through here. Returns the ids ended.
+   */
+  async endSessions(tx: Transaction, target: SessionsToEnd, reason: SessionEndReason): Promise<string[]> {
+    const ended = await this.deps.sessions.revoke(target, reason, tx);
+    if (ended.length > 0) tx.afterCommit(() => this.deps.revocations.publish(ended));
     return ended;
   }
 

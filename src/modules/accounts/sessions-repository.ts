@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
 import { sessions, spentRefreshTokens, type SessionRow } from '../../db/schema.js';
 import type { SessionOwner } from './access-checks.js';
@@ -19,6 +19,25 @@ export interface SessionOwnerRow {
   userId: string;
 }
 
+/**
+ * Which live sessions to end: every one of a user's (but `except`), or the listed ones
+ * (only if they are `userId`'s, when it is given too).
+ */
+export type SessionsToEnd =
+  { userId: string; sessionIds?: string[]; except?: string } | { sessionIds: string[]; userId?: undefined; except?: undefined };
+
+/** Why a session ended, as stored in sessions.revoked_reason and shown to operators. */
+export type SessionEndReason =
+  | 'logout'
+  | 'refresh_token_reused'
+  | 'password_changed'
+  | 'password_reset'
+  | 'user_deleted'
+  | 'user_purged'
+  | 'operator_role_removed'
+  | 'operator_revoked'
+  | 'otp_reset_by_operator';
+
 export class SessionsRepository implements RevokedSessionSource {
   constructor(private readonly db: Executor) {}
 
@@ -35,8 +54,8 @@ export class SessionsRepository implements RevokedSessionSource {
     return row;
   }
 
-  async findById(id: string): Promise<SessionRow | undefined> {
-    const [row] = await this.db.select().from(sessions).where(eq(sessions.id, id));
+  async findById(id: string, executor: Executor = this.db): Promise<SessionRow | undefined> {
+    const [row] = await executor.select().from(sessions).where(eq(sessions.id, id));
     return row;
   }
 
@@ -86,22 +105,21 @@ export class SessionsRepository implements RevokedSessionSource {
     return row?.sessionId;
   }
 
-  /** Returns true when this call ended a live session. */
-  async revoke(id: string, reason: string, executor: Executor = this.db): Promise<boolean> {
+  /** Ends the live sessions `target` names, returning the ids ended (those already ended are left as they were). */
+  async revoke(target: SessionsToEnd, reason: SessionEndReason, executor: Executor = this.db): Promise<string[]> {
+    // Neither key would end every session in the database: refuse rather than guess.
+    if (target.userId === undefined && target.sessionIds === undefined) throw new Error('revoke needs a userId or sessionIds');
     const rows = await executor
       .update(sessions)
       .set({ revokedAt: sql`now()`, revokedReason: reason })
-      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
-      .returning({ id: sessions.id });
-    return rows.length > 0;
-  }
-
-  /** Ends every live session of a user (but `keep`), returning the ids ended. */
-  async revokeAllOfUser(userId: string, reason: string, keep?: string, executor: Executor = this.db): Promise<string[]> {
-    const rows = await executor
-      .update(sessions)
-      .set({ revokedAt: sql`now()`, revokedReason: reason })
-      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
+      .where(
+        and(
+          isNull(sessions.revokedAt),
+          target.userId !== undefined ? eq(sessions.userId, target.userId) : undefined,
+          target.sessionIds !== undefined ? inArray(sessions.id, target.sessionIds) : undefined,
+          target.except !== undefined ? ne(sessions.id, target.except) : undefined,
+        ),
+      )
       .returning({ id: sessions.id });
     return rows.map((row) => row.id);
   }

@@ -1,11 +1,11 @@
 import { randomSecret, sha256Hex } from '../../crypto/secrets.js';
 import type { Db, Executor } from '../../db/client.js';
-import { databaseErrorOf } from '../../db/errors.js';
 import type { AppRow } from '../../db/schema.js';
-import { HttpErrors } from '../../http/errors.js';
-import type { RequestContext } from '../../http/request-context.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { ProfileDataSchemas } from '../profiles/data-schemas.js';
+import { invalidCursor } from '../../http/pagination.js';
+import type { OperatorAction, RequestContext } from '../../http/request-context.js';
+import { isUuid } from '../../http/schemas.js';
+import type { AuditAction, AuditLog } from '../audit/audit-log.js';
+import type { ProfileDataSchemas } from './profile-schemas.js';
 import type { AppChanges, AppsRepository } from './apps-repository.js';
 import { normalizeDomains } from './domains.js';
 import { AppErrors } from './errors.js';
@@ -20,17 +20,9 @@ export interface AppServiceDeps {
   onDomainsChanged?: () => void;
 }
 
-/** The operator acting, and where the request came from: every change here is audited. */
-export interface OperatorAction {
-  actorUserId: string;
-  context: RequestContext;
-}
-
 const KEY_PREFIX = 'sk_app_';
-const PROFILES_APP_FOREIGN_KEY = 'profiles_app_id_apps_id_fk';
 /** Characters of a key kept in clear for listings: the fixed prefix and 7 random ones (42 of its 256 bits). */
 const SHOWN_KEY_CHARS = KEY_PREFIX.length + 7;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Registered apps, their API keys and their profile schemas: operator administration. */
 export class AppService {
@@ -82,23 +74,13 @@ export class AppService {
 
   /** Deletes an app and its keys; refused while any profile belongs to it, so no user data goes with it. */
   async remove(appId: number, { actorUserId, context }: OperatorAction): Promise<void> {
-    try {
-      await this.deps.db.transaction(async (tx) => {
-        const app = await this.deps.apps.delete(appId, tx);
-        if (!app) throw notFound(appId);
-        await this.deps.audit.record({ action: 'app.deleted', actorUserId, detail: { app_id: appId, app: app.name } }, context, tx);
-      });
-      this.deps.onDomainsChanged?.();
-    } catch (error) {
-      // The profiles' foreign key (ON DELETE RESTRICT, SQLSTATE 23001) decides, so a profile
-      // created concurrently cannot slip past a count.
-      if (databaseErrorOf(error)?.constraint === PROFILES_APP_FOREIGN_KEY) {
-        throw AppErrors.appHasProfiles(
-          `App ${appId} still has profiles; delete them first (GET /operator/profiles?app_id=${appId} lists them)`,
-        );
-      }
-      throw error;
-    }
+    // While profiles belong to the app, their foreign key refuses the delete (409 app_has_profiles, src/constraint-errors.ts).
+    await this.deps.db.transaction(async (tx) => {
+      const app = await this.deps.apps.delete(appId, tx);
+      if (!app) throw notFound(appId);
+      await this.deps.audit.record({ action: 'app.deleted', actorUserId, detail: { app_id: appId, app: app.name } }, context, tx);
+    });
+    this.deps.onDomainsChanged?.();
   }
 
   /**
@@ -128,11 +110,7 @@ export class AppService {
   }
 
   async listKeys(appId: number, limit: number, afterId: string | undefined): Promise<ApiKeyRow[]> {
-    if (afterId !== undefined && !UUID.test(afterId)) {
-      throw HttpErrors.validationFailed('cursor is not one this server gave out', [
-        { path: 'querystring/cursor', message: 'is not a valid cursor' },
-      ]);
-    }
+    if (afterId !== undefined && !isUuid(afterId)) throw invalidCursor();
     await this.get(appId);
     return this.deps.apps.listKeys(appId, limit, afterId);
   }
@@ -152,7 +130,7 @@ export class AppService {
   private async changeSchema(
     appId: number,
     schema: unknown,
-    action: string,
+    action: AuditAction,
     actorUserId: string,
     context: RequestContext,
   ): Promise<AppRow> {

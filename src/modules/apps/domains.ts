@@ -1,5 +1,5 @@
 import { domainToASCII } from 'node:url';
-import type { FieldError } from '../../http/errors.js';
+import { summarizeFieldErrors, type FieldError } from '../../http/errors.js';
 import { AppErrors } from './errors.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -47,10 +47,7 @@ export function normalizeDomains(domains: readonly string[], path = '/domains'):
     }
   });
   if (errors.length > 0) {
-    throw AppErrors.invalidDomain(
-      `${errors[0]!.path} ${errors[0]!.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
-      errors,
-    );
+    throw AppErrors.invalidDomain(summarizeFieldErrors(errors), errors);
   }
   return result;
 }

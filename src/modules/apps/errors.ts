@@ -9,7 +9,7 @@ export const AppErrors = defineErrors({
   invalidProfileSchema: { status: 422, title: 'Invalid profile schema' },
 });
 
-/** Unique indexes of the apps tables, and what a clash with each means to the client. */
+/** Unique indexes of the apps tables, and what a clash with each means to the client (src/constraint-errors.ts). */
 export const appConstraintErrors = {
-  apps_name_key: () => AppErrors.appNameTaken('Another app already uses this name (names are compared regardless of case)'),
+  apps_name_key: { unique: () => AppErrors.appNameTaken('Another app already uses this name (names are compared regardless of case)') },
 };

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { page, readPage } from '../../http/pagination.js';
 import { NextCursor, PageQuery, ProblemSchema, Uuid } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import type { AppService } from './app-service.js';
-import { operatorAction } from './operator-routes.js';
+import { operatorActionOf } from '../../http/request-context.js';
 import { ApiKeySchema, ApiKeySecret, AppParams, NewKeyBody, toApiKey, AppNotFound } from './schemas.js';
 
 /** An app's API keys: issued (shown once), listed without secrets, revoked. */
@@ -23,7 +23,7 @@ export async function appKeyRoutes(app: TypedApp, { appService }: { appService: 
       },
     },
     async (request, reply) => {
-      const { key, apiKey } = await appService.createKey(request.params.appid, request.body.name ?? '', operatorAction(request));
+      const { key, apiKey } = await appService.createKey(request.params.appid, request.body.name ?? '', operatorActionOf(request));
       return reply.code(201).send({ key: toApiKey(key), api_key: apiKey });
     },
   );
@@ -43,8 +43,7 @@ export async function appKeyRoutes(app: TypedApp, { appService }: { appService: 
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const [afterId] = (decodeCursor(request.query.cursor, ['string']) ?? [undefined]) as [string | undefined];
+      const { limit, after: [afterId] = [] } = readPage(request.query, ['string']);
       const rows = await appService.listKeys(request.params.appid, limit + 1, afterId);
       const { items, nextCursor } = page(rows, limit, (row) => [row.id]);
       return { keys: items.map(toApiKey), next_cursor: nextCursor };
@@ -72,7 +71,7 @@ export async function appKeyRoutes(app: TypedApp, { appService }: { appService: 
       },
     },
     async (request, reply) => {
-      await appService.revokeKey(request.params.appid, request.params.keyid, operatorAction(request));
+      await appService.revokeKey(request.params.appid, request.params.keyid, operatorActionOf(request));
       return reply.code(204).send(null);
     },
   );

@@ -1,10 +1,8 @@
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { principalOf } from '../../http/auth.js';
-import { contextOf } from '../../http/request-context.js';
+import { operatorActionOf } from '../../http/request-context.js';
 import { ProblemSchema, withHeaders } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
-import type { AppService, OperatorAction } from './app-service.js';
+import type { AppService } from './app-service.js';
 import {
   ApiKeySchema,
   ApiKeySecret,
@@ -20,10 +18,6 @@ import {
   UpdateAppBody,
   AppNotFound,
 } from './schemas.js';
-
-export function operatorAction(request: FastifyRequest): OperatorAction {
-  return { actorUserId: principalOf(request).userId, context: contextOf(request) };
-}
 
 const nameTaken = { ...ProblemSchema, description: 'Another app already has this name, compared regardless of case (`app_name_taken`)' };
 
@@ -47,7 +41,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
       },
     },
     async (request, reply) => {
-      const { app: row, key, apiKey } = await appService.register(request.body, operatorAction(request));
+      const { app: row, key, apiKey } = await appService.register(request.body, operatorActionOf(request));
       reply.header('Location', `/operator/app/${row.id}`);
       return reply.code(201).send({ app: toApp(row), api_key: apiKey, key: toApiKey(key) });
     },
@@ -83,7 +77,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         response: { 200: Type.Object({ app: OperatorAppSchema }), 404: AppNotFound, 409: nameTaken },
       },
     },
-    async (request) => ({ app: toOperatorApp(await appService.update(request.params.appid, request.body, operatorAction(request))) }),
+    async (request) => ({ app: toOperatorApp(await appService.update(request.params.appid, request.body, operatorActionOf(request))) }),
   );
 
   app.delete(
@@ -105,7 +99,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
       },
     },
     async (request, reply) => {
-      await appService.remove(request.params.appid, operatorAction(request));
+      await appService.remove(request.params.appid, operatorActionOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -153,7 +147,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
       },
     },
     async (request) => {
-      const row = await appService.setSchema(request.params.appid, request.body.schema, operatorAction(request));
+      const row = await appService.setSchema(request.params.appid, request.body.schema, operatorActionOf(request));
       return { app_id: row.id, schema: row.profileSchema as Record<string, unknown> };
     },
   );
@@ -172,7 +166,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
       },
     },
     async (request, reply) => {
-      await appService.clearSchema(request.params.appid, operatorAction(request));
+      await appService.clearSchema(request.params.appid, operatorActionOf(request));
       return reply.code(204).send(null);
     },
   );

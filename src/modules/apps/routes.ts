@@ -1,11 +1,20 @@
 import { Type } from 'typebox';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { page, readPage } from '../../http/pagination.js';
 import { NextCursor, PageQuery } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
-import type { AppsRepository } from './apps-repository.js';
+import type { AppServices } from './compose.js';
+import { appKeyRoutes } from './key-routes.js';
+import { appOperatorRoutes } from './operator-routes.js';
 import { AppSchema, toApp } from './schemas.js';
 
-export async function appRoutes(app: TypedApp, { apps }: { apps: AppsRepository }): Promise<void> {
+/** Every route of the apps feature: the public GET /app/all, and /operator/app/* for apps and their keys. */
+export async function appRoutes(app: TypedApp, { apps }: { apps: AppServices }): Promise<void> {
+  await app.register(publicAppRoutes, { apps });
+  await app.register(appOperatorRoutes, { appService: apps.appService });
+  await app.register(appKeyRoutes, { appService: apps.appService });
+}
+
+async function publicAppRoutes(app: TypedApp, { apps }: { apps: AppServices }): Promise<void> {
   app.get(
     '/app/all',
     {
@@ -20,9 +29,8 @@ export async function appRoutes(app: TypedApp, { apps }: { apps: AppsRepository 
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const [afterId] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
-      const { items, nextCursor } = page(await apps.list(limit + 1, afterId), limit, (row) => [row.id]);
+      const { limit, after: [afterId] = [0] } = readPage(request.query, ['number']);
+      const { items, nextCursor } = page(await apps.repository.list(limit + 1, afterId), limit, (row) => [row.id]);
       return { apps: items.map(toApp), next_cursor: nextCursor };
     },
   );

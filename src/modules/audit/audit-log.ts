@@ -2,31 +2,66 @@ import type { Executor } from '../../db/client.js';
 import { auditEvents } from '../../db/schema.js';
 import type { RequestContext } from '../../http/request-context.js';
 
-/** Security events. Names are `subject.verb`, past tense. */
-export type AuditAction =
-  | 'user.registered'
-  | 'user.updated'
-  | 'user.deleted'
-  | 'login.succeeded'
-  | 'login.failed'
-  | 'session.logged_out'
-  | 'session.refresh_disabled'
-  | 'session.refresh_reused'
-  | 'password.changed'
-  | 'password.change_failed'
-  | 'user.purged'
-  | 'operator.user_created'
-  | 'operator.user_updated'
-  | 'operator.role_granted'
-  | 'operator.role_revoked'
-  | 'operator.password_reset'
-  | 'operator.user_deleted'
-  | 'operator.user_restored'
-  | 'operator.user_purged'
-  | 'operator.session_revoked'
-  | 'operator.sessions_revoked'
-  | 'signing_key.rotated'
-  | (string & {});
+/**
+ * Every security event Sentinel records: `subject.verb`, past tense. Closed, so each
+ * `audit.record(...)` is checked at compile time, and a rule that reads events back names
+ * its action through a constant of this list rather than a string that could drift.
+ */
+export const AUDIT_ACTIONS = [
+  'user.registered',
+  'user.updated',
+  'user.deleted',
+  'user.purged',
+  'user.data_exported',
+  'login.succeeded',
+  'login.failed',
+  'login.otp_required',
+  'session.logged_out',
+  'session.refresh_disabled',
+  'session.refresh_reused',
+  'password.changed',
+  'password.change_failed',
+  'operator.user_created',
+  'operator.user_updated',
+  'operator.role_granted',
+  'operator.role_revoked',
+  'operator.password_reset',
+  'operator.user_deleted',
+  'operator.user_restored',
+  'operator.user_purged',
+  'operator.session_revoked',
+  'operator.sessions_revoked',
+  'otp.enrollment_started',
+  'otp.enabled',
+  'otp.confirm_failed',
+  'otp.disabled',
+  'otp.failed',
+  'otp.recovery_code_used',
+  'otp.recovery_codes_regenerated',
+  'app.created',
+  'app.updated',
+  'app.deleted',
+  'app.schema_set',
+  'app.schema_cleared',
+  'app.key_created',
+  'app.key_revoked',
+  'profile.created_by_operator',
+  'profile.updated_by_operator',
+  'profile.deleted_by_operator',
+  'profile.bulk_created_by_operator',
+  'users.imported',
+  'users.import_batch',
+  'signing_key.rotated',
+  'instance.api_key_rotated',
+  'instance.encryption_key_rotated',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** A wrong TOTP or recovery code, or a wrong password given as a TOTP proof (see docs/totp.md). */
+export const OTP_FAILED = 'otp.failed' satisfies AuditAction;
+/** A wrong password or unknown login name at POST /auth/login. */
+export const LOGIN_FAILED = 'login.failed' satisfies AuditAction;
 
 export interface AuditEvent {
   action: AuditAction;

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { likePrefix } from '../../db/like.js';
 import { auditEvents, type AuditEventRow } from '../../db/schema.js';
 
 export interface AuditFilter {
@@ -16,12 +17,8 @@ export interface AuditFilter {
   to?: string | undefined;
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
-
 function actionMatches(action: string): SQL {
-  return action.endsWith('*') ? sql`${auditEvents.action} LIKE ${`${escapeLike(action.slice(0, -1))}%`}` : eq(auditEvents.action, action);
+  return action.endsWith('*') ? sql`${auditEvents.action} LIKE ${likePrefix(action.slice(0, -1))}` : eq(auditEvents.action, action);
 }
 
 function conditionsOf(filter: AuditFilter): (SQL | undefined)[] {

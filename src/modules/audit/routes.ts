@@ -1,5 +1,4 @@
-import { HttpErrors } from '../../http/errors.js';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { page, readPage } from '../../http/pagination.js';
 import type { TypedApp } from '../../http/types.js';
 import type { AuditRepository } from './audit-repository.js';
 import { AuditListBody, AuditQuery, toAuditEvent, assertReadableInstants } from './schemas.js';
@@ -23,13 +22,8 @@ export async function auditRoutes(app: TypedApp, { auditEvents }: { auditEvents:
       },
     },
     async (request) => {
-      const { limit = 50, cursor, actor, target, user, action, app_id, from, to } = request.query;
-      const [beforeId] = (decodeCursor(cursor, ['number']) ?? []) as [number?];
-      if (beforeId !== undefined && !Number.isSafeInteger(beforeId)) {
-        throw HttpErrors.validationFailed('cursor is not one this server gave out', [
-          { path: 'querystring/cursor', message: 'is not a valid cursor' },
-        ]);
-      }
+      const { actor, target, user, action, app_id, from, to } = request.query;
+      const { limit, after: [beforeId] = [] } = readPage(request.query, ['number']);
       assertReadableInstants({ from, to });
       const rows = await auditEvents.list({ actor, target, user, actions: action, appId: app_id, from, to }, limit + 1, beforeId);
       const { items, nextCursor } = page(rows, limit, (row) => [row.id]);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { summarizeFieldErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { NewImportedUser } from './import-repository.js';
 import { dedupe, type Keyed, type UserImportService } from './import-service.js';
@@ -159,7 +160,5 @@ export async function bulkImport(
 /** File rows are flat: name the column rather than the register body's JSON pointer. */
 function forFile(skip: Skip): Skip {
   if (skip.reason !== 'invalid' || !skip.errors?.length) return skip;
-  const first = skip.errors[0]!;
-  const more = skip.errors.length > 1 ? ` (and ${skip.errors.length - 1} more)` : '';
-  return { ...skip, detail: `${columnOf(first.path)} ${first.message}${more}` };
+  return { ...skip, detail: summarizeFieldErrors(skip.errors, columnOf) };
 }

@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../../db/client.js';
 import type { RequestContext } from '../../http/request-context.js';
-import type { PasswordImporter } from '../accounts/account-service.js';
+import type { PasswordImporter } from '../accounts/password-input.js';
 import type { Passwords } from '../accounts/passwords.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ImportRepository, NewImportedUser } from './import-repository.js';

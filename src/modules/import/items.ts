@@ -1,8 +1,7 @@
 import type { FieldError } from '../../http/errors.js';
-import { AppError } from '../../http/errors.js';
+import { AppError, HttpErrors, summarizeFieldErrors } from '../../http/errors.js';
 import { compileBodyValidator, findUnstorableText } from '../../http/validation.js';
-import type { PasswordImporter } from '../accounts/account-service.js';
-import type { StoredPassword } from '../accounts/passwords.js';
+import { readPasswordInput, type PasswordImporter, type PasswordInput } from '../accounts/password-input.js';
 import { RegisterBody, type RegisterInput } from '../accounts/schemas.js';
 
 /** Why an item was not imported: a stable code, a sentence, and the fields at fault when there are any. */
@@ -19,7 +18,7 @@ export interface UserToImport {
   firstName: string;
   lastName: string;
   /** The parsed imported hash, or (API only) a plaintext password still to hash with argon2id. */
-  password: { kind: 'imported'; stored: StoredPassword } | { kind: 'plaintext'; password: string };
+  password: PasswordInput;
 }
 
 export type ItemCheck = { ok: true; user: UserToImport } | { ok: false; skip: Skip };
@@ -56,9 +55,11 @@ export function checkItem(item: unknown, options: ItemCheckOptions): ItemCheck {
   if (unstorable) return skip('invalid_text', `${unstorable.path || 'the item'} ${unstorable.message}`, [unstorable]);
   const errors = validateRegister(item);
   if (errors.length > 0) {
-    const first = errors[0]!;
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    return skip('invalid', `${first.path || 'the item'} ${first.message}${more}`, errors);
+    return skip(
+      'invalid',
+      summarizeFieldErrors(errors, (path) => path || 'the item'),
+      errors,
+    );
   }
   const input = item as RegisterInput;
   const password = passwordOf(input, options);
@@ -70,41 +71,15 @@ export function checkItem(item: unknown, options: ItemCheckOptions): ItemCheck {
   };
 }
 
-function passwordOf(input: RegisterInput, options: ItemCheckOptions): UserToImport['password'] | Skip {
-  const passwordHash = input.password_hash || undefined;
-  const hashAlgorithm = input.hash_algorithm || undefined;
-  if (input.password && (passwordHash || hashAlgorithm)) {
-    return { reason: 'password_required', detail: 'Send either password, or password_hash with hash_algorithm; not both' };
+function passwordOf(input: RegisterInput, options: ItemCheckOptions): PasswordInput | Skip {
+  try {
+    return readPasswordInput(input, { hashes: true, plaintext: options.plaintext, importer: options.importer });
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    // An item's shape problems are all `invalid`, whichever check found them.
+    const reason = error.code === HttpErrors.validationFailed.code ? 'invalid' : error.code;
+    return { reason, detail: error.detail ?? error.title, ...(error.errors ? { errors: error.errors } : {}) };
   }
-  if (passwordHash || hashAlgorithm) {
-    if (!passwordHash || !hashAlgorithm) {
-      return { reason: 'password_required', detail: 'An imported password needs both password_hash and hash_algorithm' };
-    }
-    try {
-      const stored = options.importer.parse({ passwordHash, hashAlgorithm, salt: input.salt, saltPosition: input.salt_position });
-      return { kind: 'imported', stored };
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      return { reason: error.code, detail: error.detail ?? error.title, ...(error.errors ? { errors: error.errors } : {}) };
-    }
-  }
-  if (!options.plaintext) return { reason: 'password_required', detail: 'Send password_hash with hash_algorithm' };
-  if (!input.password) return { reason: 'password_required', detail: 'Send password, or password_hash with hash_algorithm' };
-  if (input.salt || input.salt_position) {
-    return {
-      reason: 'invalid',
-      detail: 'salt and salt_position apply only to password_hash',
-      errors: [{ path: '/salt', message: 'applies only to password_hash' }],
-    };
-  }
-  if (input.password.length < 8) {
-    return {
-      reason: 'weak_password',
-      detail: 'password must be at least 8 characters',
-      errors: [{ path: '/password', message: 'must be at least 8 characters' }],
-    };
-  }
-  return { kind: 'plaintext', password: input.password };
 }
 
 function skip(reason: string, detail: string, errors: FieldError[]): ItemCheck {

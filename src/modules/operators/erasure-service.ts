@@ -1,9 +1,9 @@
 import type { Db, Executor } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
-import type { RevocationSync } from '../accounts/revocations.js';
-import type { SessionsRepository } from '../accounts/sessions-repository.js';
+import type { SessionService } from '../accounts/session-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { OperatorErrors } from './errors.js';
 import type { UserAdminRepository } from './user-admin-repository.js';
@@ -11,8 +11,7 @@ import type { UserAdminRepository } from './user-admin-repository.js';
 export interface ErasureDeps {
   db: Db;
   admin: UserAdminRepository;
-  sessions: SessionsRepository;
-  revocations: Pick<RevocationSync, 'publish'>;
+  sessions: Pick<SessionService, 'endSessions'>;
   audit: AuditLog;
 }
 
@@ -43,11 +42,11 @@ export class ErasureService {
   }
 
   async purge(userId: string, actorId: string, context: RequestContext): Promise<{ profiles: number; sessions: number }> {
-    const result = await this.deps.db.transaction(async (tx) => {
+    return inTransaction(this.deps.db, async (tx) => {
       await this.deletedTarget(userId, tx);
       const erased = await this.deps.admin.dependents(userId, tx);
       // A soft delete already ended them; this catches any a crash left behind.
-      const live = await this.deps.sessions.revokeAllOfUser(userId, 'user_purged', undefined, tx);
+      await this.deps.sessions.endSessions(tx, { userId }, 'user_purged');
       if (!(await this.deps.admin.purge(userId, tx))) throw AccountErrors.userNotFound('The user was purged meanwhile');
       await this.deps.audit.record(
         {
@@ -59,10 +58,8 @@ export class ErasureService {
         context,
         tx,
       );
-      return { erased, live };
+      return erased;
     });
-    await this.deps.revocations.publish(result.live);
-    return result.erased;
   }
 
   private async deletedTarget(userId: string, tx: Executor): Promise<UserRow> {

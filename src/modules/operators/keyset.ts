@@ -1,6 +1,6 @@
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import { HttpErrors } from '../../http/errors.js';
-import { decodeCursor } from '../../http/pagination.js';
+import { invalidCursor, readPage, type PageRequest } from '../../http/pagination.js';
+import { isUuid } from '../../http/schemas.js';
 
 /**
  * Keyset pagination on (timestamp, uuid), newest first. The timestamp travels as text with
@@ -13,7 +13,6 @@ export interface TimeKey {
 }
 
 const MICROS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The column as `YYYY-MM-DDTHH:MM:SS.ffffffZ`, whatever the session's TimeZone and DateStyle. */
 export function microsUtc(column: AnyColumn): SQL<string> {
@@ -25,17 +24,14 @@ export function olderThan(column: AnyColumn, idColumn: AnyColumn, key: TimeKey):
   return sql`(${column}, ${idColumn}) < (${key.at}::timestamptz, ${key.id}::uuid)`;
 }
 
-export function decodeTimeCursor(cursor: string | undefined): TimeKey | undefined {
-  const decoded = decodeCursor(cursor, ['string', 'string']) as [string, string] | undefined;
-  if (!decoded) return undefined;
-  const [at, id] = decoded;
+/** readPage for (timestamp, uuid) keys. */
+export function readTimePage(query: { limit?: number | undefined; cursor?: string | undefined }): PageRequest<TimeKey> {
+  const { limit, after } = readPage(query, ['string', 'string']);
+  if (!after) return { limit, after: undefined };
+  const [at, id] = after;
   // The parts reach SQL casts: anything but the shapes handed out would be a 500.
-  if (!MICROS_UTC.test(at) || !isRealTime(at) || !UUID.test(id)) {
-    throw HttpErrors.validationFailed('cursor is not one this server gave out', [
-      { path: 'querystring/cursor', message: 'is not a valid cursor' },
-    ]);
-  }
-  return { at, id };
+  if (!MICROS_UTC.test(at) || !isRealTime(at) || !isUuid(id)) throw invalidCursor();
+  return { limit, after: { at, id } };
 }
 
 /** Rejects what matches the pattern but names no instant PostgreSQL accepts (month 13, February 31, 24:00). */

@@ -1,9 +1,16 @@
 import { Type, type Static } from 'typebox';
-import { AppId, NextCursor, Nullable, PageQuery, SingleLine, Timestamp, UserId, Uuid } from '../../http/schemas.js';
+import { AppId, NextCursor, Nullable, PageQuery, ProblemSchema, SingleLine, Timestamp, UserId, Uuid } from '../../http/schemas.js';
 import { Email, NewPassword, OperatorUserSchema, PersonName, RegisterBody, Username } from '../accounts/schemas.js';
 import type { SessionInfoRow } from './session-admin-repository.js';
 
 const EXAMPLE_USER_ID = '72c9c71b-98dc-4606-826f-bb2784d68446';
+
+/** Error answers the /operator/* user routes share. */
+export const OperatorProblems = {
+  noUserWithId: { ...ProblemSchema, description: 'No user has this id (`user_not_found`)' },
+  noUserMatches: { ...ProblemSchema, description: 'No user matches (`user_not_found`)' },
+  userDeleted: { ...ProblemSchema, description: 'The user is soft-deleted: restore them first (`user_deleted`)' },
+};
 
 /** The original's clients send every key, empty when unused: an empty string counts as absent. */
 const LookupUserId = Type.Union([UserId, Type.Literal('')], { description: 'User id (UUID); an empty string counts as absent' });

@@ -2,8 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { Passwords } from '../accounts/passwords.js';
-import type { RevocationSync } from '../accounts/revocations.js';
-import type { SessionsRepository } from '../accounts/sessions-repository.js';
+import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { ErasureService } from './erasure-service.js';
@@ -16,8 +15,7 @@ import { UserAdminService } from './user-admin-service.js';
 export interface OperatorServiceDeps {
   db: Db;
   users: UsersRepository;
-  sessions: SessionsRepository;
-  revocations: RevocationSync;
+  sessions: Pick<SessionService, 'endSessions'>;
   accounts: AccountService;
   passwords: Passwords;
   audit: AuditLog;
@@ -30,13 +28,13 @@ export type OperatorServices = ReturnType<typeof createOperatorServices>;
 
 /** The operator feature's repositories and services, built from the shared ones. */
 export function createOperatorServices(deps: OperatorServiceDeps) {
-  const { db, users, sessions, revocations, audit } = deps;
+  const { db, users, sessions, audit } = deps;
   const admin = new UserAdminRepository(db);
   const sessionAdmin = new SessionAdminRepository(db);
   return {
-    userAdmin: new UserAdminService({ db, users, admin, sessions, revocations, accounts: deps.accounts, passwords: deps.passwords, audit }),
-    erasure: new ErasureService({ db, admin, sessions, revocations, audit }),
-    sessionAdmin: new SessionAdminService({ db, users, sessions, sessionAdmin, revocations, audit }),
+    userAdmin: new UserAdminService({ db, users, admin, sessions, accounts: deps.accounts, passwords: deps.passwords, audit }),
+    erasure: new ErasureService({ db, admin, sessions, audit }),
+    sessionAdmin: new SessionAdminService({ db, users, sessions, sessionAdmin, audit }),
     retention: new DeletedUserRetention({
       db,
       admin,

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, isNull, not, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, not, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { sessions, type SessionRow } from '../../db/schema.js';
 import { microsUtc, olderThan, type TimeKey } from './keyset.js';
@@ -41,16 +41,6 @@ export class SessionAdminRepository {
       .select({ id: sessions.id })
       .from(sessions)
       .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
-    return rows.length > 0;
-  }
-
-  /** Ends one live session of this user; false when it had already ended (or is not theirs). */
-  async revokeOfUser(userId: string, sessionId: string, reason: string, executor: Executor = this.db): Promise<boolean> {
-    const rows = await executor
-      .update(sessions)
-      .set({ revokedAt: sql`now()`, revokedReason: reason })
-      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-      .returning({ id: sessions.id });
     return rows.length > 0;
   }
 }

@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
+import { likePrefix } from '../../db/like.js';
 import { profiles, sessions, users, type UserRow } from '../../db/schema.js';
 import { microsUtc, olderThan, type TimeKey } from './keyset.js';
 
@@ -20,11 +21,6 @@ export interface UserFilter {
 export interface KeyedUser {
   user: UserRow;
   key: TimeKey;
-}
-
-/** `%`, `_` and the escape character itself match literally in a LIKE pattern. */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 /** The SQL operators need beyond the accounts' own: lookups that see deleted users, lists, restore and purge. */
@@ -57,7 +53,7 @@ export class UserAdminRepository {
       filter.operator === undefined ? undefined : eq(users.operator, filter.operator),
     ];
     if (filter.prefix) {
-      const pattern = sql`lower(${`${escapeLike(filter.prefix)}%`})`;
+      const pattern = sql`lower(${likePrefix(filter.prefix)})`;
       conditions.push(
         or(
           sql`lower(${users.email}) LIKE ${pattern}`,

@@ -1,18 +1,19 @@
 import type { Db, Executor } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
+import { inTransaction } from '../../db/transaction.js';
 import { HttpErrors } from '../../http/errors.js';
-import { page } from '../../http/pagination.js';
+import { page, type PageRequest } from '../../http/pagination.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { AccountErrors } from '../accounts/errors.js';
+import { assertOperatorRemains } from '../accounts/last-operator.js';
 import type { Passwords } from '../accounts/passwords.js';
-import type { RevocationSync } from '../accounts/revocations.js';
 import { toUserChanges, type RegisterInput } from '../accounts/schemas.js';
-import type { SessionsRepository } from '../accounts/sessions-repository.js';
+import type { SessionService } from '../accounts/session-service.js';
 import type { UserChanges, UsersRepository } from '../accounts/users-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { OperatorErrors } from './errors.js';
-import { decodeTimeCursor, keyOf } from './keyset.js';
+import { keyOf, type TimeKey } from './keyset.js';
 import type { OperatorUpdate, UserLookup } from './schemas.js';
 import type { UserAdminRepository, UserFilter, UserKeys } from './user-admin-repository.js';
 
@@ -20,8 +21,7 @@ export interface UserAdminDeps {
   db: Db;
   users: UsersRepository;
   admin: UserAdminRepository;
-  sessions: SessionsRepository;
-  revocations: Pick<RevocationSync, 'publish'>;
+  sessions: Pick<SessionService, 'endSessions'>;
   accounts: AccountService;
   passwords: Passwords;
   audit: AuditLog;
@@ -52,25 +52,29 @@ export class UserAdminService {
     return user;
   }
 
-  async list(filter: UserFilter, limit: number, cursor: string | undefined) {
-    const rows = await this.deps.admin.list(filter, limit + 1, decodeTimeCursor(cursor));
+  async list(filter: UserFilter, { limit, after }: PageRequest<TimeKey>) {
+    const rows = await this.deps.admin.list(filter, limit + 1, after);
     return page(rows, limit, keyOf);
   }
 
-  async listDeleted(limit: number, cursor: string | undefined) {
-    const rows = await this.deps.admin.listDeleted(limit + 1, decodeTimeCursor(cursor));
+  async listDeleted({ limit, after }: PageRequest<TimeKey>) {
+    const rows = await this.deps.admin.listDeleted(limit + 1, after);
     return page(rows, limit, keyOf);
   }
 
   async update(update: OperatorUpdate, actorId: string, context: RequestContext): Promise<UserRow> {
     const { user_id: id, operator, ...fields } = update;
     const { users, audit } = this.deps;
-    const { user, ended } = await this.deps.db.transaction(async (tx) => {
+    return inTransaction(this.deps.db, async (tx) => {
+      // The operator set before the user's row, as every path taking both does, so two requests cannot deadlock.
       if (operator !== undefined) await users.lockOperatorSet(tx);
       const target = await this.activeTarget({ id }, tx);
       const grant = operator === true && !target.operator;
       const revoke = operator === false && target.operator;
-      if (revoke) await this.assertNotLastOperator(actorId, tx, 'remove your own operator role');
+      if (revoke) {
+        await this.assertStillOperator(actorId, tx);
+        await assertOperatorRemains(users, tx, id, 'removing your own operator role');
+      }
 
       const changes: UserChanges = { ...toUserChanges(fields), ...(grant || revoke ? { operator } : {}) };
       const user = Object.keys(changes).length > 0 ? await users.update(id, changes, tx) : target;
@@ -81,55 +85,51 @@ export class UserAdminService {
       if (fieldNames.length > 0)
         await audit.record({ ...event, action: 'operator.user_updated', detail: { fields: fieldNames } }, context, tx);
       if (grant) await audit.record({ ...event, action: 'operator.role_granted' }, context, tx);
-      let ended: string[] = [];
       if (revoke) {
         // The user's tokens still claim the role: end them, so /operator/* refuses them at once.
-        ended = await this.deps.sessions.revokeAllOfUser(id, 'operator_role_removed', undefined, tx);
+        const ended = await this.deps.sessions.endSessions(tx, { userId: id }, 'operator_role_removed');
         await audit.record({ ...event, action: 'operator.role_revoked', detail: { sessions_ended: ended.length } }, context, tx);
       }
-      return { user, ended };
+      return user;
     });
-    await this.deps.revocations.publish(ended);
-    return user;
   }
 
   async resetPassword(lookup: UserLookup, newPassword: string, actorId: string, context: RequestContext) {
     const keys = keysOf(lookup);
     // Hash before the transaction: argon2 takes tens of milliseconds and needs no lock.
     const hash = await this.deps.passwords.hash(newPassword);
-    const result = await this.deps.db.transaction(async (tx) => {
+    return inTransaction(this.deps.db, async (tx) => {
       const target = await this.activeTarget(keys, tx);
       await this.deps.users.setPassword(target.id, hash, tx);
-      const ended = await this.deps.sessions.revokeAllOfUser(target.id, 'password_reset', undefined, tx);
+      const ended = await this.deps.sessions.endSessions(tx, { userId: target.id }, 'password_reset');
       await this.deps.audit.record(
         { action: 'operator.password_reset', actorUserId: actorId, targetUserId: target.id, detail: { sessions_ended: ended.length } },
         context,
         tx,
       );
-      return { userId: target.id, ended };
+      return { userId: target.id, sessionsEnded: ended.length };
     });
-    await this.deps.revocations.publish(result.ended);
-    return { userId: result.userId, sessionsEnded: result.ended.length };
   }
 
   /** Soft delete: the account stops working, its sessions end, and it can be restored until purged. */
   async softDelete(email: string, actorId: string, context: RequestContext): Promise<string> {
     const { users } = this.deps;
-    const result = await this.deps.db.transaction(async (tx) => {
-      await users.lockOperatorSet(tx);
+    return inTransaction(this.deps.db, async (tx) => {
+      await users.lockOperatorSet(tx); // before the row lock, as in update
       const target = await this.activeTarget({ email }, tx);
-      if (target.operator) await this.assertNotLastOperator(actorId, tx, 'delete your own account');
+      if (target.operator) {
+        await this.assertStillOperator(actorId, tx);
+        await assertOperatorRemains(users, tx, target.id, 'deleting your account');
+      }
       await users.softDelete(target.id, tx);
-      const ended = await this.deps.sessions.revokeAllOfUser(target.id, 'user_deleted', undefined, tx);
+      const ended = await this.deps.sessions.endSessions(tx, { userId: target.id }, 'user_deleted');
       await this.deps.audit.record(
         { action: 'operator.user_deleted', actorUserId: actorId, targetUserId: target.id, detail: { sessions_ended: ended.length } },
         context,
         tx,
       );
-      return { userId: target.id, ended };
+      return target.id;
     });
-    await this.deps.revocations.publish(result.ended);
-    return result.userId;
   }
 
   /** A user who exists and is not soft-deleted, locked for the rest of the transaction. */
@@ -140,16 +140,10 @@ export class UserAdminService {
     return target;
   }
 
-  /**
-   * Called with the operator set locked (users.lockOperatorSet), so two operators
-   * demoting or deleting each other at once cannot both pass the count.
-   */
-  private async assertNotLastOperator(actorId: string, tx: Executor, what: string): Promise<void> {
+  /** An operator demoted or deleted by another one meanwhile cannot go on taking the role from others. */
+  private async assertStillOperator(actorId: string, tx: Executor): Promise<void> {
     const actor = await this.deps.users.findActiveById(actorId, tx);
     if (!actor?.operator) throw HttpErrors.forbidden('You are no longer an operator');
-    if ((await this.deps.users.countActiveOperators(tx)) <= 1) {
-      throw AccountErrors.lastOperator(`You are the last operator and cannot ${what}: make someone else an operator first`);
-    }
   }
 }
 

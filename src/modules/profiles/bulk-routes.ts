@@ -2,18 +2,16 @@ import type { ErrorObject } from 'ajv';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { principalOf } from '../../http/auth.js';
-import { HttpErrors, type FieldError } from '../../http/errors.js';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { HttpErrors, summarizeFieldErrors } from '../../http/errors.js';
 import { contextOf } from '../../http/request-context.js';
-import { AppId, PageQuery, ProblemSchema } from '../../http/schemas.js';
+import { AppId, ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
+import { ajvFieldErrors } from '../../http/validation.js';
 import type { BulkProfileService } from './bulk-service.js';
-import type { ProfileSearch } from './search-service.js';
-import { ProfileData, ProfileId, ProfileList, toProfile, UserId } from './schemas.js';
+import { ProfileData, ProfileId, UserId } from './schemas.js';
 
 export interface BulkRoutesDeps {
   bulkProfiles: BulkProfileService;
-  profileSearch: ProfileSearch;
   config: Pick<Config, 'bulkBodyLimitBytes'>;
 }
 
@@ -42,7 +40,7 @@ const BulkResult = Type.Object({
   profiles: Type.Array(Type.Object({ profile_id: ProfileId, user_id: UserId, app_id: AppId }), { description: 'In request order' }),
 });
 
-export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSearch, config }: BulkRoutesDeps): Promise<void> {
+export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, config }: BulkRoutesDeps): Promise<void> {
   app.post(
     '/operator/profile/create-bulk',
     {
@@ -50,11 +48,8 @@ export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSe
       bodyLimit: config.bulkBodyLimitBytes,
       // Unlike other routes, name every bad item: a 100,000-item import must show all its mistakes at once.
       schemaErrorFormatter: (errors) => {
-        const fieldErrors = (errors as ErrorObject[]).map(toFieldError);
-        return HttpErrors.validationFailed(
-          `${fieldErrors[0]?.path} ${fieldErrors[0]?.message} (${fieldErrors.length} problems; nothing was written)`,
-          fieldErrors,
-        );
+        const fieldErrors = ajvFieldErrors(errors as ErrorObject[], '', Infinity, 'is not a known field');
+        return HttpErrors.validationFailed(`${summarizeFieldErrors(fieldErrors)}; nothing was written`, fieldErrors);
       },
       schema: {
         operationId: 'createProfilesBulk',
@@ -82,61 +77,4 @@ export async function bulkProfileRoutes(app: TypedApp, { bulkProfiles, profileSe
       });
     },
   );
-
-  app.get(
-    '/operator/profiles',
-    {
-      config: { auth: 'operator' },
-      schema: {
-        operationId: 'searchProfiles',
-        tags: ['profiles', 'operator'],
-        summary: "Search an app's profiles by JSON containment",
-        description:
-          'Profiles of app `app_id` whose profile_data contains the URL-encoded JSON `contains` (PostgreSQL `@>`: every key and value given must be present; arrays match if they hold the given elements), optionally of one user. Without `contains`, every profile of the app. In creation order.',
-        querystring: Type.Object(
-          {
-            app_id: AppId,
-            contains: Type.Optional(
-              Type.String({
-                maxLength: 8192,
-                description: 'URL-encoded JSON, e.g. %7B%22plan%22%3A%22pro%22%7D for {"plan":"pro"}',
-                examples: ['{"plan":"pro"}'],
-              }),
-            ),
-            user_id: Type.Optional(UserId),
-            ...PageQuery,
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: ProfileList,
-          400: {
-            ...ProblemSchema,
-            description: 'Invalid query (`validation_failed`), or contains that is not a JSON object (`invalid_contains`)',
-          },
-          404: { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' },
-        },
-      },
-    },
-    async (request) => {
-      const { app_id, contains, user_id } = request.query;
-      const limit = request.query.limit ?? 50;
-      const [afterSeq] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
-      const rows = await profileSearch.search({ appId: app_id, contains, userId: user_id, afterSeq, limit: limit + 1 });
-      const { items, nextCursor } = page(rows, limit, (row) => [row.seq]);
-      return { profiles: items.map(toProfile), next_cursor: nextCursor };
-    },
-  );
-}
-
-function toFieldError(error: ErrorObject): FieldError {
-  if (error.keyword === 'required')
-    return { path: `${error.instancePath}/${String(error.params.missingProperty)}`, message: 'is required' };
-  if (error.keyword === 'additionalProperties') {
-    return {
-      path: `${error.instancePath}/${String(error.params.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}`,
-      message: 'is not a known field',
-    };
-  }
-  return { path: error.instancePath, message: error.message ?? 'is invalid' };
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { databaseErrorOf, FOREIGN_KEY_VIOLATION } from '../../db/errors.js';
 import type { FieldError } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { DataValidator, ProfileDataSchemas } from './data-schemas.js';
+import type { DataValidator, ProfileDataSchemas } from '../apps/profile-schemas.js';
 import { ProfileErrors } from './errors.js';
 import { serializeProfileData } from './json-limits.js';
 import type { ProfileQuota } from './limits.js';
@@ -44,30 +43,23 @@ export class BulkProfileService {
 
   async createMany(items: readonly BulkItem[], actorUserId: string, context: RequestContext): Promise<BulkRow[]> {
     const rows = await this.check(items);
-    try {
-      await this.deps.db.transaction(async (tx) => {
-        // Per-user limits are counted under the users' row locks, so they hold against concurrent writes.
-        const overflows = await this.deps.quota.bulkOverflows(rows, tx);
-        if (overflows.size > 0) throw refusal(overflows, rows.length);
-        for (const batch of batches(rows)) await this.deps.profiles.insertBatch(batch, tx);
-        const appIds = [...new Set(rows.map((row) => row.appId))];
-        await this.deps.audit.record(
-          {
-            action: 'profile.bulk_created_by_operator',
-            actorUserId,
-            detail: { count: rows.length, users: new Set(rows.map((row) => row.userId)).size, app_ids: appIds.slice(0, 100) },
-          },
-          context,
-          tx,
-        );
-      });
-    } catch (error) {
-      // A user purged or an app deleted between the check and the insert: nothing was written.
-      if (databaseErrorOf(error)?.code === FOREIGN_KEY_VIOLATION) {
-        throw ProfileErrors.profilesChanged('A user or app was removed while the profiles were being written; nothing was written. Retry.');
-      }
-      throw error;
-    }
+    // A user purged or an app deleted between the check and the insert: 409 profiles_changed (src/constraint-errors.ts).
+    await this.deps.db.transaction(async (tx) => {
+      // Per-user limits are counted under the users' row locks, so they hold against concurrent writes.
+      const overflows = await this.deps.quota.bulkOverflows(rows, tx);
+      if (overflows.size > 0) throw refusal(overflows, rows.length);
+      for (const batch of batches(rows)) await this.deps.profiles.insertBatch(batch, tx);
+      const appIds = [...new Set(rows.map((row) => row.appId))];
+      await this.deps.audit.record(
+        {
+          action: 'profile.bulk_created_by_operator',
+          actorUserId,
+          detail: { count: rows.length, users: new Set(rows.map((row) => row.userId)).size, app_ids: appIds.slice(0, 100) },
+        },
+        context,
+        tx,
+      );
+    });
     return rows;
   }
 

@@ -1,12 +1,9 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
-import { AppService } from '../apps/app-service.js';
-import type { AppsRepository } from '../apps/apps-repository.js';
-import { AllowedOrigins } from '../apps/cors.js';
+import type { AppServices } from '../apps/compose.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { BulkProfileService } from './bulk-service.js';
-import { ProfileDataSchemas } from './data-schemas.js';
 import { ExportRepository } from './export-repository.js';
 import { ExportService } from './export-service.js';
 import { ProfileQuota, type ProfileLimits } from './limits.js';
@@ -14,9 +11,10 @@ import { ProfileService } from './profile-service.js';
 import { ProfilesRepository } from './profiles-repository.js';
 import { ProfileSearch } from './search-service.js';
 
-export interface AppProfileDeps {
+export interface ProfileServicesDeps {
   db: Db;
-  apps: AppsRepository;
+  /** Profiles belong to apps, and are checked against the app's schema. */
+  apps: Pick<AppServices, 'repository' | 'profileSchemas'>;
   users: UsersRepository;
   audit: AuditLog;
   clock: Clock;
@@ -24,20 +22,18 @@ export interface AppProfileDeps {
   limits: ProfileLimits;
 }
 
-/** Apps administration and profiles, built from the shared repositories. */
-export function createAppProfileServices({ db, apps, users, audit, clock, profileMaxBytes, limits }: AppProfileDeps) {
+export type ProfileServices = ReturnType<typeof createProfileServices>;
+
+/** Per-app JSON profiles: writes, bulk creation, search and the user's export. */
+export function createProfileServices({ db, apps, users, audit, clock, profileMaxBytes, limits }: ProfileServicesDeps) {
   const profiles = new ProfilesRepository(db);
   const quota = new ProfileQuota(profiles, limits);
-  const profileDataSchemas = new ProfileDataSchemas(apps);
-  const allowedOrigins = new AllowedOrigins(db, clock);
+  const shared = { db, profiles, apps: apps.repository, schemas: apps.profileSchemas, audit, quota, profileMaxBytes };
   return {
-    allowedOrigins,
     profiles,
-    profileDataSchemas,
-    appService: new AppService({ db, apps, audit, schemas: profileDataSchemas, onDomainsChanged: () => allowedOrigins.invalidate() }),
-    profileService: new ProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, quota, profileMaxBytes }),
-    bulkProfiles: new BulkProfileService({ db, profiles, apps, schemas: profileDataSchemas, audit, quota, profileMaxBytes }),
-    profileSearch: new ProfileSearch({ profiles, apps }),
+    profileService: new ProfileService(shared),
+    bulkProfiles: new BulkProfileService(shared),
+    profileSearch: new ProfileSearch({ profiles, apps: apps.repository }),
     exportService: new ExportService({ users, exports: new ExportRepository(db), audit, now: clock }),
   };
 }

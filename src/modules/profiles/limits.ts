@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import type { FieldError } from '../../http/errors.js';
 import { ProfileErrors } from './errors.js';
-import { formatBytes } from './json-limits.js';
+import { formatBytes } from '../../bytes.js';
 import type { BulkRow, ProfilesRepository } from './profiles-repository.js';
 
 /** How much one user may keep: profiles per app, and profile_data bytes across all apps. */
@@ -72,7 +72,7 @@ export class ProfileQuota {
       if (bytes > this.limits.bytesPerUser) {
         itemErrors.push({
           path: `/profiles/${index}/profile_data`,
-          message: `would bring this user's profile_data to ${bytes} bytes; the limit is ${formatBytes(this.limits.bytesPerUser)} per user`,
+          message: `would bring this user's profile_data to ${bytes} bytes; the limit is ${formatBytes(this.limits.bytesPerUser, { exact: true })} per user`,
         });
       }
       if (itemErrors.length > 0) errors.set(index, itemErrors);
@@ -82,7 +82,7 @@ export class ProfileQuota {
 
   private assertBytes(total: number): void {
     if (total <= this.limits.bytesPerUser) return;
-    const message = `would bring this user's profile_data to ${total} bytes across all apps; the limit is ${formatBytes(this.limits.bytesPerUser)} per user`;
+    const message = `would bring this user's profile_data to ${total} bytes across all apps; the limit is ${formatBytes(this.limits.bytesPerUser, { exact: true })} per user`;
     throw ProfileErrors.profileBytesLimitReached(`profile_data ${message}. Delete or shrink other profiles first.`, [
       { path: '/profile_data', message },
     ]);

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { page, readPage } from '../../http/pagination.js';
 import { contextOf } from '../../http/request-context.js';
 import { ProblemSchema, withHeaders } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
@@ -13,13 +13,14 @@ import {
   ListQuery,
   MergePatchBody,
   ProfileEnvelope,
+  ProfileProblems,
+  ProfileWriteResponses,
   ProfileList,
   ReplaceProfileBody,
   toProfile,
   UserAppParams,
   UserProfileParams,
 } from './schemas.js';
-import { problems, writeResponses } from './user-routes.js';
 
 function operator(request: FastifyRequest): Writer {
   return { actorUserId: principalOf(request).userId, byOperator: true, context: contextOf(request) };
@@ -44,8 +45,7 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const [afterSeq] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
+      const { limit, after: [afterSeq] = [0] } = readPage(request.query, ['number']);
       const owned = { userId: request.params.userid.toLowerCase(), appId: request.params.appid };
       const rows = await profileService.list(owned, limit + 1, afterSeq, true);
       const { items, nextCursor } = page(rows, limit, (row) => [row.seq]);
@@ -68,9 +68,9 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
         response: {
           201: withHeaders(ProfileEnvelope, 'ETag', 'Location'),
           404: notFound,
-          409: problems.limit,
-          413: problems.tooLarge,
-          422: problems.schema,
+          409: ProfileProblems.limit,
+          413: ProfileProblems.tooLarge,
+          422: ProfileProblems.schema,
         },
       },
     },
@@ -98,7 +98,7 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
         response: {
           200: withHeaders(ProfileEnvelope, 'ETag'),
           304: withHeaders(Type.Null({ description: 'Not modified' }), 'ETag'),
-          404: problems.profileNotFound,
+          404: ProfileProblems.profileNotFound,
         },
       },
     },
@@ -122,7 +122,7 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
         params: UserProfileParams,
         headers: IfMatchHeaders,
         body: ReplaceProfileBody,
-        response: writeResponses,
+        response: ProfileWriteResponses,
       },
     },
     async (request, reply) => {
@@ -149,7 +149,7 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
         headers: IfMatchHeaders,
         consumes: ['application/merge-patch+json'],
         body: MergePatchBody,
-        response: writeResponses,
+        response: ProfileWriteResponses,
       },
     },
     async (request, reply) => {
@@ -169,7 +169,7 @@ export async function operatorProfileRoutes(app: TypedApp, { profileService }: {
         description: 'Honours If-Match. Audited as profile.deleted_by_operator.',
         params: UserProfileParams,
         headers: IfMatchHeaders,
-        response: { 204: Type.Null({ description: 'Deleted' }), 404: problems.profileNotFound, 412: problems.stale },
+        response: { 204: Type.Null({ description: 'Deleted' }), 404: ProfileProblems.profileNotFound, 412: ProfileProblems.stale },
       },
     },
     async (request, reply) => {

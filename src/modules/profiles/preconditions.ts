@@ -1,4 +1,4 @@
-import { AppError, HttpErrors } from '../../http/errors.js';
+import { HttpErrors, type AppError } from '../../http/errors.js';
 import { ProfileErrors } from './errors.js';
 import type { ProfileKey } from './profiles-repository.js';
 
@@ -22,18 +22,10 @@ export function assertIfMatch(header: string | undefined, version: number): void
   if (header === undefined) return;
   const tags = tagsOf(header);
   if (tags.includes('*') || tags.includes(etagOf(version))) return;
-  const { code, status } = HttpErrors.preconditionFailed;
   // The current ETag rides along, so a client can tell how far behind it is.
-  throw new AppError(
-    code,
-    status,
-    'Precondition failed',
-    `The profile is at version ${version}, not ${header.trim()}: read it again, then retry`,
-    undefined,
-    {
-      ETag: etagOf(version),
-    },
-  );
+  throw HttpErrors.preconditionFailed(`The profile is at version ${version}, not ${header.trim()}: read it again, then retry`, undefined, {
+    ETag: etagOf(version),
+  });
 }
 
 /** If-None-Match on reads (weak comparison): true when the client's copy is current. */

@@ -1,13 +1,14 @@
 import type { Db, Executor } from '../../db/client.js';
-import type { FieldError } from '../../http/errors.js';
+import { summarizeFieldErrors, type FieldError } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
 import { AppErrors } from '../apps/errors.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { DataValidator, ProfileDataSchemas } from './data-schemas.js';
+import type { AuditAction, AuditLog } from '../audit/audit-log.js';
+import type { DataValidator, ProfileDataSchemas } from '../apps/profile-schemas.js';
 import { ProfileErrors } from './errors.js';
-import { MAX_PROFILE_DEPTH, nestingDepth, serializeProfileData } from './json-limits.js';
+import { nestingDepth } from '../../json-depth.js';
+import { MAX_PROFILE_DEPTH, serializeProfileData } from './json-limits.js';
 import { applyMergePatch } from './merge-patch.js';
 import type { ProfileQuota } from './limits.js';
 import { assertIfMatch, missingProfile } from './preconditions.js';
@@ -157,7 +158,7 @@ export class ProfileService {
 
   private async auditOperator(
     writer: Writer,
-    action: string,
+    action: AuditAction,
     profile: ProfileRecord,
     tx: Executor,
     extra: Record<string, unknown> = {},
@@ -179,7 +180,6 @@ export class ProfileService {
 function assertValid(validator: DataValidator | undefined, data: unknown): void {
   const errors = validator?.(data, '/profile_data') ?? [];
   if (errors.length > 0) {
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    throw ProfileErrors.schemaViolation(`${errors[0]!.path} ${errors[0]!.message}${more}`, errors);
+    throw ProfileErrors.schemaViolation(summarizeFieldErrors(errors), errors);
   }
 }

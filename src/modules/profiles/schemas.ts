@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { AppId, NextCursor, PageQuery, Timestamp, UserId, Uuid } from '../../http/schemas.js';
+import { AppId, NextCursor, PageQuery, ProblemSchema, Timestamp, UserId, Uuid, withHeaders } from '../../http/schemas.js';
 
 export const ProfileId = Uuid('Profile id (UUID)', '0b6f3c1e-6d0a-4f57-9a3e-2f4f7c9d8e21');
 export { UserId };
@@ -94,3 +94,38 @@ export const IfMatchHeaders = Type.Object({
 export const IfNoneMatchHeaders = Type.Object({
   'if-none-match': Type.Optional(Type.String({ description: 'Answer 304 if the profile is still this version', examples: ['"3"'] })),
 });
+
+/** Error answers the profile routes share. */
+export const ProfileProblems = {
+  appNotFound: { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' },
+  profileNotFound: { ...ProblemSchema, description: 'No such profile for this user and app (`profile_not_found`)' },
+  tooLarge: { ...ProblemSchema, description: 'profile_data is larger than the configured limit, 256 KiB by default (`profile_too_large`)' },
+  stale: {
+    ...ProblemSchema,
+    description:
+      'If-Match names an older version (the ETag header has the current one), or the profile does not exist (no ETag); without If-Match a missing profile is 404 (`precondition_failed`)',
+  },
+  schema: {
+    ...ProblemSchema,
+    description: "profile_data does not match the app's JSON Schema: one errors[] entry per violation (`schema_violation`)",
+  },
+  limit: {
+    ...ProblemSchema,
+    description:
+      "The user already has as many profiles in this app as allowed, 1,000 by default (`profile_limit_reached`), or the user's profile_data across all apps would exceed its limit, 64 MiB by default (`profile_bytes_limit_reached`)",
+  },
+  bytesLimit: {
+    ...ProblemSchema,
+    description: "The user's profile_data across all apps would exceed its limit, 64 MiB by default (`profile_bytes_limit_reached`)",
+  },
+};
+
+/** The answers of every write to one profile (PUT, PATCH), by the user or an operator. */
+export const ProfileWriteResponses = {
+  200: withHeaders(ProfileEnvelope, 'ETag'),
+  404: ProfileProblems.profileNotFound,
+  409: ProfileProblems.bytesLimit,
+  412: ProfileProblems.stale,
+  413: ProfileProblems.tooLarge,
+  422: ProfileProblems.schema,
+};

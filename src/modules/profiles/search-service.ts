@@ -3,7 +3,8 @@ import { findUnstorableText } from '../../http/validation.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
 import { AppErrors } from '../apps/errors.js';
 import { ProfileErrors } from './errors.js';
-import { MAX_PROFILE_DEPTH, nestingDepth } from './json-limits.js';
+import { nestingDepth } from '../../json-depth.js';
+import { MAX_PROFILE_DEPTH } from './json-limits.js';
 import type { ProfilesRepository } from './profiles-repository.js';
 import type { ProfileRecord } from './schemas.js';
 

@@ -2,9 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
-import { decodeCursor, page } from '../../http/pagination.js';
+import { page, readPage } from '../../http/pagination.js';
 import { contextOf } from '../../http/request-context.js';
-import { ProblemSchema, withHeaders } from '../../http/schemas.js';
+import { withHeaders } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { ExportSchema } from './export-schema.js';
 import type { ExportService } from './export-service.js';
@@ -20,54 +20,23 @@ import {
   OwnProfileParams,
   ProfileEnvelope,
   ProfileList,
+  ProfileProblems,
+  ProfileWriteResponses,
   ReplaceProfileBody,
   toProfile,
 } from './schemas.js';
 
-export interface ProfileRoutesDeps {
+export interface UserProfileRoutesDeps {
   profileService: ProfileService;
   exportService: ExportService;
 }
-
-export const problems = {
-  appNotFound: { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' },
-  profileNotFound: { ...ProblemSchema, description: 'No such profile for this user and app (`profile_not_found`)' },
-  tooLarge: { ...ProblemSchema, description: 'profile_data is larger than the configured limit, 256 KiB by default (`profile_too_large`)' },
-  stale: {
-    ...ProblemSchema,
-    description:
-      'If-Match names an older version (the ETag header has the current one), or the profile does not exist (no ETag); without If-Match a missing profile is 404 (`precondition_failed`)',
-  },
-  schema: {
-    ...ProblemSchema,
-    description: "profile_data does not match the app's JSON Schema: one errors[] entry per violation (`schema_violation`)",
-  },
-  limit: {
-    ...ProblemSchema,
-    description:
-      "The user already has as many profiles in this app as allowed, 1,000 by default (`profile_limit_reached`), or the user's profile_data across all apps would exceed its limit, 64 MiB by default (`profile_bytes_limit_reached`)",
-  },
-  bytesLimit: {
-    ...ProblemSchema,
-    description: "The user's profile_data across all apps would exceed its limit, 64 MiB by default (`profile_bytes_limit_reached`)",
-  },
-};
-
-export const writeResponses = {
-  200: withHeaders(ProfileEnvelope, 'ETag'),
-  404: problems.profileNotFound,
-  409: problems.bytesLimit,
-  412: problems.stale,
-  413: problems.tooLarge,
-  422: problems.schema,
-};
 
 function owner(request: FastifyRequest): Writer {
   return { actorUserId: principalOf(request).userId, byOperator: false, context: contextOf(request) };
 }
 
 /** The caller's own profiles, and the export of all their data. */
-export async function userProfileRoutes(app: TypedApp, { profileService, exportService }: ProfileRoutesDeps): Promise<void> {
+export async function userProfileRoutes(app: TypedApp, { profileService, exportService }: UserProfileRoutesDeps): Promise<void> {
   app.post(
     '/user/profiles/create',
     {
@@ -81,10 +50,10 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         body: CreateProfileBody,
         response: {
           201: withHeaders(ProfileEnvelope, 'ETag', 'Location'),
-          404: problems.appNotFound,
-          409: problems.limit,
-          413: problems.tooLarge,
-          422: problems.schema,
+          404: ProfileProblems.appNotFound,
+          409: ProfileProblems.limit,
+          413: ProfileProblems.tooLarge,
+          422: ProfileProblems.schema,
         },
       },
     },
@@ -107,12 +76,11 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         description: 'Paginated with limit and cursor. An unknown app is 404; an app where you have no profile gives an empty list.',
         params: AppParams,
         querystring: ListQuery,
-        response: { 200: ProfileList, 404: problems.appNotFound },
+        response: { 200: ProfileList, 404: ProfileProblems.appNotFound },
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const [afterSeq] = (decodeCursor(request.query.cursor, ['number']) ?? [0]) as [number];
+      const { limit, after: [afterSeq] = [0] } = readPage(request.query, ['number']);
       const owned = { userId: principalOf(request).userId, appId: request.params.appid };
       const rows = await profileService.list(owned, limit + 1, afterSeq, false);
       const { items, nextCursor } = page(rows, limit, (row) => [row.seq]);
@@ -134,7 +102,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         response: {
           200: withHeaders(ProfileEnvelope, 'ETag'),
           304: withHeaders(Type.Null({ description: 'Not modified' }), 'ETag'),
-          404: problems.profileNotFound,
+          404: ProfileProblems.profileNotFound,
         },
       },
     },
@@ -162,7 +130,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         params: OwnProfileParams,
         headers: IfMatchHeaders,
         body: ReplaceProfileBody,
-        response: writeResponses,
+        response: ProfileWriteResponses,
       },
     },
     async (request, reply) => {
@@ -186,7 +154,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         headers: IfMatchHeaders,
         consumes: ['application/merge-patch+json'],
         body: MergePatchBody,
-        response: writeResponses,
+        response: ProfileWriteResponses,
       },
     },
     async (request, reply) => {
@@ -207,7 +175,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
         description: 'Honours If-Match.',
         params: OwnProfileParams,
         headers: IfMatchHeaders,
-        response: { 204: Type.Null({ description: 'Deleted' }), 404: problems.profileNotFound, 412: problems.stale },
+        response: { 204: Type.Null({ description: 'Deleted' }), 404: ProfileProblems.profileNotFound, 412: ProfileProblems.stale },
       },
     },
     async (request, reply) => {

@@ -7,10 +7,10 @@ import type { AttemptCounters } from '../attempts/attempt-counters.js';
 import { AttemptLimiter } from '../attempts/attempt-limiter.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
-import { SECOND_FACTOR_POLICY, SecondFactors } from './factors.js';
-import { OtpLoginService } from './login-service.js';
+import { SECOND_FACTOR_POLICY, SecondFactors } from './second-factors.js';
+import { SecondFactorLoginService } from './second-factor-login-service.js';
 import { SecretBox } from './secret-box.js';
-import { TotpService } from './service.js';
+import { TotpEnrollmentService } from './enrollment-service.js';
 import { TotpRepository } from './totp-repository.js';
 
 export interface TotpServicesDeps {
@@ -31,14 +31,19 @@ export interface TotpServicesDeps {
 export const TOTP_SECRET_PURPOSE = 'totp-secret';
 
 /** The TOTP services, for the composition root (src/services.ts). */
-export function createTotpServices(deps: TotpServicesDeps): { totp: TotpService; otpLogin: OtpLoginService } {
+export interface TotpServices {
+  totp: TotpEnrollmentService;
+  otpLogin: SecondFactorLoginService;
+}
+
+export function createTotpServices(deps: TotpServicesDeps): TotpServices {
   const { db, users, challenges, passwordAttempts, sessions, audit, clock } = deps;
   const repository = new TotpRepository(db);
   const secrets = new SecretBox(deps.encryptionKey, TOTP_SECRET_PURPOSE);
   const limiter = new AttemptLimiter(deps.attemptCounters, SECOND_FACTOR_POLICY, clock);
   const factors = new SecondFactors({ totp: repository, secrets, clock, limiter });
   return {
-    totp: new TotpService({
+    totp: new TotpEnrollmentService({
       db,
       users,
       totp: repository,
@@ -51,6 +56,6 @@ export function createTotpServices(deps: TotpServicesDeps): { totp: TotpService;
       clock,
       issuer: deps.issuer,
     }),
-    otpLogin: new OtpLoginService({ db, users, totp: repository, challenges, factors, sessions, audit, clock }),
+    otpLogin: new SecondFactorLoginService({ db, users, totp: repository, challenges, factors, sessions, audit, clock }),
   };
 }

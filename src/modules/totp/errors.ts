@@ -1,4 +1,4 @@
-import { AppError, defineErrors } from '../../http/errors.js';
+import { defineErrors, retryLater, type AppError } from '../../http/errors.js';
 
 export const TotpErrors = defineErrors({
   otpAlreadyEnabled: { status: 409, title: 'TOTP is already on' },
@@ -11,16 +11,15 @@ export const TotpErrors = defineErrors({
   /** confirm-otp and disable-otp: 403, not 401, so clients do not take it for a dead access token. */
   wrongOtpCode: { status: 403, title: 'Wrong code' },
   otpSecretUnreadable: { status: 500, title: 'The TOTP secret cannot be decrypted' },
+  /** Too many wrong codes for one user recently. */
+  tooManyOtpFailures: { status: 429, title: 'Too many wrong codes', headers: ['Retry-After'] },
 });
 
-/** Too many wrong codes for one user recently; `Retry-After` says when the next try is allowed. */
+/** The per-user cap's answer, for AttemptLimiter. */
 export function tooManyOtpFailures(retryAfterSeconds: number): AppError {
-  return new AppError(
-    'too_many_otp_failures',
-    429,
-    'Too many wrong codes',
+  return retryLater(
+    TotpErrors.tooManyOtpFailures,
+    retryAfterSeconds,
     `Too many wrong codes for this account; try again in ${retryAfterSeconds} seconds`,
-    undefined,
-    { 'Retry-After': String(retryAfterSeconds) },
   );
 }

@@ -5,9 +5,9 @@ import { ProblemSchema, UserId } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { OperatorUserSchema, toUser } from '../accounts/schemas.js';
 import { TotpErrors } from './errors.js';
-import type { TotpService } from './service.js';
+import type { TotpEnrollmentService } from './enrollment-service.js';
 
-export async function totpOperatorRoutes(app: TypedApp, { totp }: { totp: TotpService }): Promise<void> {
+export async function totpOperatorRoutes(app: TypedApp, { totp }: { totp: TotpEnrollmentService }): Promise<void> {
   app.post(
     '/operator/users/:userid/otp/disable',
     {

@@ -1,5 +1,6 @@
 import type { ImportedHashCheckLimits } from '../../../config.js';
-import { AppError } from '../../../http/errors.js';
+import { retryLater, type AppError } from '../../../http/errors.js';
+import { ImportErrors } from '../errors.js';
 
 interface Waiter {
   start(): void;
@@ -64,14 +65,10 @@ export class CheckQueue {
 
   private busy(): AppError {
     const seconds = Math.max(1, Math.ceil(this.limits.waitTimeoutMs / 1000));
-    // Names no account type: the answer must not tell which accounts hold imported hashes.
-    return new AppError(
-      'password_checks_busy',
-      503,
-      'Too many password checks at once',
+    return retryLater(
+      ImportErrors.passwordChecksBusy,
+      seconds,
       `The server is checking too many passwords at once; try again in ${seconds} seconds`,
-      undefined,
-      { 'Retry-After': String(seconds) },
     );
   }
 }

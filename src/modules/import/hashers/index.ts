@@ -1,6 +1,6 @@
 import type { Config } from '../../../config.js';
 import type { StoredPassword } from '../../accounts/passwords.js';
-import type { PasswordImporter } from '../../accounts/account-service.js';
+import type { PasswordImporter } from '../../accounts/password-input.js';
 import { ImportErrors } from '../errors.js';
 import { bcryptHasher } from './bcrypt.js';
 import { digestHashers } from './digests.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../http/errors.js';
-import { ProfileDataSchemas } from './data-schemas.js';
+import { ProfileDataSchemas } from './profile-schemas.js';
 
 function source(schemas: Record<number, { schema: unknown; hash: string } | undefined>) {
   const loads: number[] = [];

@@ -1,14 +1,15 @@
 import QRCode from 'qrcode';
 import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/client.js';
+import type { Db, Executor } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
 import type { PasswordAttempts } from '../accounts/password-attempts.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { OTP_FAILED, type AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
 import {
   newRecoveryCode,
@@ -20,11 +21,11 @@ import {
   stepOfCode,
 } from './codes.js';
 import { TotpErrors } from './errors.js';
-import { secretContext, type SecondFactors } from './factors.js';
+import { secretContext, type SecondFactors } from './second-factors.js';
 import type { SecretBox } from './secret-box.js';
 import type { TotpRepository } from './totp-repository.js';
 
-export interface TotpServiceDeps {
+export interface TotpEnrollmentDeps {
   db: Db;
   users: UsersRepository;
   totp: TotpRepository;
@@ -32,7 +33,7 @@ export interface TotpServiceDeps {
   factors: SecondFactors;
   secrets: SecretBox;
   passwordAttempts: PasswordAttempts;
-  sessions: Pick<SessionService, 'endAllSessions'>;
+  sessions: Pick<SessionService, 'endSessions'>;
   audit: AuditLog;
   clock: Clock;
   issuer: string;
@@ -54,9 +55,9 @@ export interface OperatorDisableResult {
   sessionsEnded: number;
 }
 
-/** Turning TOTP on and off, and the recovery codes. Logging in with it is OtpLoginService's. */
-export class TotpService {
-  constructor(private readonly deps: TotpServiceDeps) {}
+/** Turning TOTP on and off, and the recovery codes. Logging in with it is SecondFactorLoginService's. */
+export class TotpEnrollmentService {
+  constructor(private readonly deps: TotpEnrollmentDeps) {}
 
   /** Starts (or restarts) enrollment: a new pending secret that counts only once confirmed. */
   async enable(principal: Principal, context: RequestContext): Promise<Enrollment> {
@@ -105,7 +106,7 @@ export class TotpService {
     const user = await this.activeUser(principal.userId);
     if (!user.otpEnabled) throw TotpErrors.otpNotEnabled('TOTP is already off for this account');
     const method = await this.prove(user, proof, 'disable', context);
-    return this.turnOff(user.id, { actorUserId: user.id, by: 'user', method }, context);
+    return this.deps.db.transaction((tx) => this.turnOff(user.id, { actorUserId: user.id, by: 'user', method }, context, tx));
   }
 
   /** New recovery codes replacing all the old ones (used or not); shown this once. */
@@ -133,26 +134,27 @@ export class TotpService {
   async disableForUser(userId: string, actorUserId: string, context: RequestContext): Promise<OperatorDisableResult> {
     const user = await this.activeUser(userId);
     if (!user.otpEnabled) return { user, disabled: false, sessionsEnded: 0 };
-    const updated = await this.turnOff(user.id, { actorUserId, by: 'operator' }, context);
-    const ended = await this.deps.sessions.endAllSessions(user.id, 'otp_reset_by_operator');
-    return { user: updated, disabled: true, sessionsEnded: ended.length };
+    return inTransaction(this.deps.db, async (tx) => {
+      const updated = await this.turnOff(user.id, { actorUserId, by: 'operator' }, context, tx);
+      const ended = await this.deps.sessions.endSessions(tx, { userId: user.id }, 'otp_reset_by_operator');
+      return { user: updated, disabled: true, sessionsEnded: ended.length };
+    });
   }
 
   private async turnOff(
     userId: string,
     how: { actorUserId: string; by: 'user' | 'operator'; method?: string },
     context: RequestContext,
+    tx: Executor,
   ): Promise<UserRow> {
-    const { db, users, totp, challenges, audit } = this.deps;
-    return db.transaction(async (tx) => {
-      await totp.remove(userId, tx);
-      await challenges.deleteOfUser(userId, tx);
-      const row = await users.update(userId, { otpEnabled: false }, tx);
-      if (!row) throw AccountErrors.userNotFound('The account no longer exists');
-      const detail = { by: how.by, ...(how.method ? { method: how.method } : {}) };
-      await audit.record({ action: 'otp.disabled', actorUserId: how.actorUserId, targetUserId: userId, detail }, context, tx);
-      return row;
-    });
+    const { users, totp, challenges, audit } = this.deps;
+    await totp.remove(userId, tx);
+    await challenges.deleteOfUser(userId, tx);
+    const row = await users.update(userId, { otpEnabled: false }, tx);
+    if (!row) throw AccountErrors.userNotFound('The account no longer exists');
+    const detail = { by: how.by, ...(how.method ? { method: how.method } : {}) };
+    await audit.record({ action: 'otp.disabled', actorUserId: how.actorUserId, targetUserId: userId, detail }, context, tx);
+    return row;
   }
 
   /**
@@ -164,7 +166,7 @@ export class TotpService {
     if (proof.password !== undefined) {
       if ((await passwordAttempts.check(user, proof.password)).valid) return 'password';
       await audit.record(
-        { action: 'otp.failed', actorUserId: user.id, targetUserId: user.id, detail: { during, method: 'password' } },
+        { action: OTP_FAILED, actorUserId: user.id, targetUserId: user.id, detail: { during, method: 'password' } },
         context,
       );
       throw AccountErrors.wrongPassword('The password is wrong');
@@ -172,7 +174,7 @@ export class TotpService {
     const check = await factors.attempt(user.id, () => factors.spend(user.id, proof.code));
     if (check.ok) return check.method;
     await audit.record(
-      { action: 'otp.failed', actorUserId: user.id, targetUserId: user.id, detail: { during, method: check.method, reason: check.reason } },
+      { action: OTP_FAILED, actorUserId: user.id, targetUserId: user.id, detail: { during, method: check.method, reason: check.reason } },
       context,
     );
     throw TotpErrors.wrongOtpCode('The code is wrong or already used');

@@ -4,14 +4,14 @@ import type { Db } from '../../db/client.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { IssuedSession, SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { OTP_FAILED, type AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
-import { MAX_ATTEMPTS_PER_TOKEN } from './challenges.js';
+import { MAX_ATTEMPTS_PER_TOKEN } from './login-challenges.js';
 import { TotpErrors } from './errors.js';
-import type { FactorCheck, SecondFactors } from './factors.js';
+import type { FactorCheck, SecondFactors } from './second-factors.js';
 import type { TotpRepository } from './totp-repository.js';
 
-export interface OtpLoginDeps {
+export interface SecondFactorLoginDeps {
   db: Db;
   users: UsersRepository;
   totp: TotpRepository;
@@ -23,8 +23,8 @@ export interface OtpLoginDeps {
 }
 
 /** POST /auth/verify-otp: finishes a login that /auth/login left at `otp_required`. */
-export class OtpLoginService {
-  constructor(private readonly deps: OtpLoginDeps) {}
+export class SecondFactorLoginService {
+  constructor(private readonly deps: SecondFactorLoginDeps) {}
 
   async verify(otpToken: string, code: string, context: RequestContext): Promise<IssuedSession> {
     const { db, users, challenges, factors, audit, clock } = this.deps;
@@ -50,7 +50,7 @@ export class OtpLoginService {
       const attemptsLeft = MAX_ATTEMPTS_PER_TOKEN - attempt.attempts;
       await audit.record(
         {
-          action: 'otp.failed',
+          action: OTP_FAILED,
           targetUserId: user.id,
           detail: { during: 'login', method: check.method, reason: check.reason, attempts_left: attemptsLeft },
         },

@@ -1,56 +1,62 @@
+import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
 import { contextOf } from '../../http/request-context.js';
-import { ProblemSchema } from '../../http/schemas.js';
+import { PageQuery, ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
-import { toUser } from '../accounts/schemas.js';
+import { Email, toUser } from '../accounts/schemas.js';
 import type { ErasureService } from './erasure-service.js';
-import { OperatorUserBody, PurgedBody, UserIdBody, UserIdParams, UserListBody, UserListQuery } from './schemas.js';
+import { readTimePage } from './keyset.js';
+import { OperatorProblems, OperatorUserBody, PurgedBody, UserDeletedBody, UserIdBody, UserIdParams, UserListBody } from './schemas.js';
 import type { UserAdminService } from './user-admin-service.js';
 
-export interface AdminRoutesDeps {
+export interface LifecycleRoutesDeps {
   userAdmin: UserAdminService;
   erasure: ErasureService;
 }
 
-const notFound = { ...ProblemSchema, description: 'No user has this id (`user_not_found`)' };
-
-/** Beyond the original: search, restore and purge. */
-export async function operatorAdminRoutes(app: TypedApp, { userAdmin, erasure }: AdminRoutesDeps): Promise<void> {
+/** The end of an account: soft delete (the original's GET), the deleted list, restore, and purge for good. */
+export async function operatorLifecycleRoutes(app: TypedApp, { userAdmin, erasure }: LifecycleRoutesDeps): Promise<void> {
   app.get(
-    '/operator/users',
+    '/operator/users/delete/:email',
     {
       config: { auth: 'operator' },
       schema: {
-        operationId: 'operatorListUsers',
+        operationId: 'operatorDeleteUser',
         tags: ['operator'],
-        summary: 'List and search users, newest first',
+        summary: 'Soft-delete the user with this email',
         description:
-          '`q` matches the start of the email, username, first name, last name or "first last", in any case (`%` and `_` are plain characters). Soft-deleted users are included unless `deleted=false`.',
-        querystring: UserListQuery,
-        response: { 200: UserListBody },
+          'URL-encode the email (`@` may stay as is; `+` is a plus, not a space). The account stops working and every session ends at once; it keeps its email and username until purged, and can be restored. You cannot delete yourself if you are the last operator.',
+        params: Type.Object({ email: { ...Email, description: 'The email, URL-encoded; any case' } }),
+        response: {
+          200: UserDeletedBody,
+          404: OperatorProblems.noUserMatches,
+          409: { ...ProblemSchema, description: 'Already deleted (`user_deleted`), or you are the last operator (`last_operator`)' },
+        },
       },
     },
     async (request) => {
-      const { limit = 50, cursor, q, deleted, operator } = request.query;
-      const { items, nextCursor } = await userAdmin.list({ prefix: q, deleted, operator }, limit, cursor);
-      return { users: items.map(({ user }) => toUser(user)), next_cursor: nextCursor };
+      const userId = await userAdmin.softDelete(request.params.email, principalOf(request).userId, contextOf(request));
+      return { message: 'User deleted; their sessions have ended', user_id: userId };
     },
   );
 
   app.get(
-    '/operator/users/:userid',
+    '/operator/users/deleted',
     {
       config: { auth: 'operator' },
       schema: {
-        operationId: 'operatorGetUserById',
+        operationId: 'operatorListDeletedUsers',
         tags: ['operator'],
-        summary: 'Get one user by id (soft-deleted ones too)',
-        description: 'deleted_at tells whether and when the user was soft-deleted.',
-        params: UserIdParams,
-        response: { 200: OperatorUserBody, 404: notFound },
+        summary: 'List soft-deleted users, most recently deleted first',
+        description: 'They can be restored (POST /operator/users/restore) until purged, by an operator or after the retention period.',
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: UserListBody },
       },
     },
-    async (request) => ({ user: toUser(await userAdmin.find({ user_id: request.params.userid })) }),
+    async (request) => {
+      const { items, nextCursor } = await userAdmin.listDeleted(readTimePage(request.query));
+      return { users: items.map(({ user }) => toUser(user)), next_cursor: nextCursor };
+    },
   );
 
   app.post(
@@ -66,7 +72,7 @@ export async function operatorAdminRoutes(app: TypedApp, { userAdmin, erasure }:
         body: UserIdBody,
         response: {
           200: OperatorUserBody,
-          404: notFound,
+          404: OperatorProblems.noUserWithId,
           409: { ...ProblemSchema, description: 'The user is not deleted (`user_not_deleted`)' },
         },
       },
@@ -87,7 +93,7 @@ export async function operatorAdminRoutes(app: TypedApp, { userAdmin, erasure }:
         params: UserIdParams,
         response: {
           200: PurgedBody,
-          404: notFound,
+          404: OperatorProblems.noUserWithId,
           409: { ...ProblemSchema, description: 'The user is not deleted: soft-delete them first (`user_not_deleted`)' },
         },
       },

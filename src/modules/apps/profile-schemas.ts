@@ -1,10 +1,11 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { AppError, type FieldError } from '../../http/errors.js';
+import { AppError, summarizeFieldErrors, type FieldError } from '../../http/errors.js';
 import { ajvFieldErrors } from '../../http/validation.js';
-import type { AppSchemaState } from '../apps/apps-repository.js';
-import { AppErrors } from '../apps/errors.js';
-import { formatBytes, nestingDepth } from './json-limits.js';
+import { formatBytes } from '../../bytes.js';
+import { nestingDepth } from '../../json-depth.js';
+import type { AppSchemaState } from './apps-repository.js';
+import { AppErrors } from './errors.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -49,7 +50,7 @@ export class ProfileDataSchemas {
     }
     const text = JSON.stringify(schema);
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_SCHEMA_BYTES) throw refuse(`is ${bytes} bytes as JSON; the limit is ${formatBytes(MAX_SCHEMA_BYTES)}`);
+    if (bytes > MAX_SCHEMA_BYTES) throw refuse(`is ${bytes} bytes as JSON; the limit is ${formatBytes(MAX_SCHEMA_BYTES, { exact: true })}`);
     const stored = JSON.parse(text) as unknown;
     this.compile(stored);
     return stored;
@@ -66,7 +67,7 @@ export class ProfileDataSchemas {
       if (!ajv.validateSchema(schema as object)) {
         const errors = toFieldErrors(ajv.errors ?? [], '/schema', MAX_ERRORS_PER_DOCUMENT);
         throw AppErrors.invalidProfileSchema(
-          `The schema is not valid JSON Schema (draft 2020-12): ${errors[0]?.path} ${errors[0]?.message}`,
+          `The schema is not valid JSON Schema (draft 2020-12): ${summarizeFieldErrors(errors)}`,
           errors,
         );
       }

@@ -2,11 +2,20 @@ import { principalOf } from '../../http/auth.js';
 import { contextOf } from '../../http/request-context.js';
 import { ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
-import { RevokedBody, SessionListBody, SessionListQuery, SessionParams, toOperatorSession, UserIdParams } from './schemas.js';
+import {
+  OperatorProblems,
+  RevokedBody,
+  SessionListBody,
+  SessionListQuery,
+  SessionParams,
+  toOperatorSession,
+  UserIdParams,
+} from './schemas.js';
+import { readTimePage } from './keyset.js';
 import type { SessionAdminService } from './session-admin-service.js';
 
 /** A user's sessions: list, and end one or all. */
-export async function operatorSessionRoutes(app: TypedApp, { sessionAdmin }: { sessionAdmin: SessionAdminService }): Promise<void> {
+export async function operatorSessionsRoutes(app: TypedApp, { sessionAdmin }: { sessionAdmin: SessionAdminService }): Promise<void> {
   app.get(
     '/operator/users/:userid/sessions',
     {
@@ -18,12 +27,11 @@ export async function operatorSessionRoutes(app: TypedApp, { sessionAdmin }: { s
         description: 'Ended sessions are listed too unless `active=true`. Tokens and their hashes are never shown.',
         params: UserIdParams,
         querystring: SessionListQuery,
-        response: { 200: SessionListBody, 404: { ...ProblemSchema, description: 'No user has this id (`user_not_found`)' } },
+        response: { 200: SessionListBody, 404: OperatorProblems.noUserWithId },
       },
     },
     async (request) => {
-      const { limit = 50, cursor, active } = request.query;
-      const { items, nextCursor } = await sessionAdmin.list(request.params.userid, active, limit, cursor);
+      const { items, nextCursor } = await sessionAdmin.list(request.params.userid, request.query.active, readTimePage(request.query));
       return { sessions: items.map(({ session }) => toOperatorSession(session)), next_cursor: nextCursor };
     },
   );
@@ -38,7 +46,7 @@ export async function operatorSessionRoutes(app: TypedApp, { sessionAdmin }: { s
         summary: "End all of a user's sessions",
         description: 'Their access and refresh tokens stop working at once, in every server process.',
         params: UserIdParams,
-        response: { 200: RevokedBody, 404: { ...ProblemSchema, description: 'No user has this id (`user_not_found`)' } },
+        response: { 200: RevokedBody, 404: OperatorProblems.noUserWithId },
       },
     },
     async (request) => {

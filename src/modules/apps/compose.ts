@@ -1,0 +1,34 @@
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/client.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { AppService } from './app-service.js';
+import { AppsRepository } from './apps-repository.js';
+import { AllowedOrigins } from './cors.js';
+import { ProfileDataSchemas } from './profile-schemas.js';
+
+export interface AppServicesDeps {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+export type AppServices = ReturnType<typeof createAppServices>;
+
+/** Registered apps: their rows and keys, their domains (CORS) and their profile schemas. Profiles build on these. */
+export function createAppServices({ db, audit, clock }: AppServicesDeps) {
+  const repository = new AppsRepository(db);
+  const allowedOrigins = new AllowedOrigins(db, clock);
+  const profileSchemas = new ProfileDataSchemas(repository);
+  return {
+    repository,
+    allowedOrigins,
+    profileSchemas,
+    appService: new AppService({
+      db,
+      apps: repository,
+      audit,
+      schemas: profileSchemas,
+      onDomainsChanged: () => allowedOrigins.invalidate(),
+    }),
+  };
+}
