@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { ENCRYPTION_KEY_SETTINGS, EncryptionKeyRing } from '../src/modules/system/encryption-keys.js';
-import { SecretBox } from '../src/modules/totp/secret-box.js';
+import { SecretBox } from '../src/crypto/secret-box.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
 let t: TestApp;

@@ -3,7 +3,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox } from '../src/modules/totp/secret-box.js';
+import { SecretBox } from '../src/crypto/secret-box.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
 
 const TTL = 15 * 60;

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { secretContext } from '../src/modules/totp/second-factors.js';
-import { SecretBox } from '../src/modules/totp/secret-box.js';
+import { SecretBox } from '../src/crypto/secret-box.js';
 import { otpChallenges, otpRecoveryCodes, users } from '../src/db/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { stored } from './helpers/stored.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { queryRows } from '../src/db/client.js';
 import { secretContext } from '../src/modules/totp/second-factors.js';
-import { SecretBox } from '../src/modules/totp/secret-box.js';
+import { SecretBox } from '../src/crypto/secret-box.js';
 import { loadInstanceSecrets } from '../src/modules/system/instance-secrets.js';
 import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/app.js';
 import { enrollTotp, RFC6238_SECRET, startLogin, TEST_ENCRYPTION_KEY, verifyOtp } from './helpers/totp.js';

@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '../config.js';
 import { queryRows, type Executor } from '../db/client.js';
 import { signingKeys, userTotp } from '../db/schema.js';
-import { AuditLog } from '../modules/audit/audit-log.js';
 import { SIGNING_KEY_PURPOSE } from '../modules/keys/compose.js';
 import {
   ENCRYPTION_KEY_SETTINGS,
@@ -15,8 +14,8 @@ import {
 } from '../modules/system/encryption-keys.js';
 import { TOTP_SECRET_PURPOSE } from '../modules/totp/compose.js';
 import { secretContext } from '../modules/totp/second-factors.js';
-import { SecretBox, UnreadableSecretError } from '../modules/totp/secret-box.js';
-import { openRuntime, type Runtime } from '../runtime.js';
+import { SecretBox, UnreadableSecretError } from '../crypto/secret-box.js';
+import { openServices, type CommandServices } from './services.js';
 import { CLI_CONTEXT } from './context.js';
 
 /** Long enough for every running server to read the key ring twice. */
@@ -34,7 +33,7 @@ export function encryptionKeyCommands(program: Command): void {
     )
     .action(async () => {
       const config = loadConfig();
-      const runtime = await openRuntime(config, 'encryption-key rotate');
+      const runtime = await openServices(config, 'encryption-key rotate');
       try {
         const { rewritten, unreadable } =
           config.encryptionKey === undefined ? await rotateGenerated(runtime) : await adoptConfigured(runtime, config);
@@ -59,7 +58,7 @@ export function encryptionKeyCommands(program: Command): void {
  * under it; then one transaction re-encrypts every secret and makes it current, keeping the
  * old one as `previous` for what a server still seals with it until it reads the ring again.
  */
-async function rotateGenerated(runtime: Runtime): Promise<Rewrite> {
+async function rotateGenerated(runtime: CommandServices): Promise<Rewrite> {
   const { db } = runtime.database;
   await queryRows(
     db,
@@ -84,7 +83,11 @@ async function rotateGenerated(runtime: Runtime): Promise<Rewrite> {
     );
     await queryRows(tx, sql`UPDATE instance_settings SET value = ${stored.next} WHERE key = ${ENCRYPTION_KEY_SETTINGS.current}`);
     await queryRows(tx, sql`DELETE FROM instance_settings WHERE key = ${ENCRYPTION_KEY_SETTINGS.next}`);
-    await new AuditLog(tx).record({ action: 'instance.encryption_key_rotated', detail: { ...result, source: 'generated' } }, CLI_CONTEXT);
+    await runtime.services.audit.record(
+      { action: 'instance.encryption_key_rotated', detail: { ...result, source: 'generated' } },
+      CLI_CONTEXT,
+      tx,
+    );
     return result;
   });
 }
@@ -94,7 +97,7 @@ async function rotateGenerated(runtime: Runtime): Promise<Rewrite> {
  * in SENTINEL_ENCRYPTION_KEY_PREVIOUS unless the old one was generated): re-encrypt under it
  * and forget the generated keys, which nothing needs any more.
  */
-async function adoptConfigured(runtime: Runtime, config: Config): Promise<Rewrite> {
+async function adoptConfigured(runtime: CommandServices, config: Config): Promise<Rewrite> {
   return runtime.database.db.transaction(async (tx) => {
     const stored = await readStoredKeys(tx);
     const openers = [stored.current, stored.next, stored.previous].filter((key): key is string => key !== undefined);
@@ -108,9 +111,10 @@ async function adoptConfigured(runtime: Runtime, config: Config): Promise<Rewrit
         sql`DELETE FROM instance_settings WHERE key IN (${ENCRYPTION_KEY_SETTINGS.current}, ${ENCRYPTION_KEY_SETTINGS.next}, ${ENCRYPTION_KEY_SETTINGS.previous})`,
       );
     }
-    await new AuditLog(tx).record(
+    await runtime.services.audit.record(
       { action: 'instance.encryption_key_rotated', detail: { ...result, source: 'SENTINEL_ENCRYPTION_KEY' } },
       CLI_CONTEXT,
+      tx,
     );
     return result;
   });

@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { systemClock } from '../clock.js';
 import { loadConfig, type Config } from '../config.js';
-import { AuditLog } from '../modules/audit/audit-log.js';
-import { createKeyServices, type KeyServices } from '../modules/keys/compose.js';
+import type { KeyServices } from '../modules/keys/compose.js';
+import { openServices } from './services.js';
 import type { ListedKey } from '../modules/keys/key-service.js';
-import { loadInstanceSecrets } from '../modules/system/instance-secrets.js';
-import { openRuntime } from '../runtime.js';
 
 export function keyCommands(program: Command): void {
   const keys = program.command('keys').description('manage the keys that sign access tokens');
@@ -37,24 +34,12 @@ export function keyCommands(program: Command): void {
 
 async function withKeys(command: string, work: (services: KeyServices, config: Config) => Promise<void>): Promise<void> {
   const config = loadConfig();
-  const runtime = await openRuntime(config, command);
+  // The command never starts the key ring, so it never switches the installation's algorithm.
+  const { services, close } = await openServices(config, command);
   try {
-    const secrets = await loadInstanceSecrets(runtime.database.db, config);
-    const services = createKeyServices({
-      // The command never starts the ring, so it never switches the installation's algorithm.
-      algorithm: config.jwtAlgorithm,
-      database: runtime.database,
-      audit: new AuditLog(runtime.database.db),
-      clock: systemClock,
-      encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
-      hmacSecret: secrets.jwtSecret,
-      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
-      pollMs: 5000,
-      onBackgroundError: () => {},
-    });
-    await work(services, config);
+    await work(services.signingKeys, config);
   } finally {
-    await runtime.close();
+    await close();
   }
 }
 

@@ -2,11 +2,13 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { loadInstanceSecrets } from '../modules/system/instance-secrets.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, type Runtime } from '../runtime.js';
 import { createServices, type Services } from '../services.js';
 
 export interface CommandServices {
   database: Database;
+  /** How this process reaches the database (see Runtime). */
+  access: Runtime['access'];
   /** The services `sentinel serve` runs on, built by the same composition root (src/services.ts). */
   services: Services;
   close(): Promise<void>;
@@ -26,7 +28,7 @@ export async function openServices(config: Config, command: string): Promise<Com
       // A command starts no background work: nothing to report.
       onBackgroundError: () => {},
     });
-    return { database: runtime.database, services, close: () => runtime.close() };
+    return { database: runtime.database, access: runtime.access, services, close: () => runtime.close() };
   } catch (error) {
     await runtime.close();
     throw error;

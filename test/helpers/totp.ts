@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { queryRows } from '../../src/db/client.js';
 import { secretContext } from '../../src/modules/totp/second-factors.js';
-import { SecretBox } from '../../src/modules/totp/secret-box.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
 import type { AuditAction } from '../../src/modules/audit/audit-log.js';
 import type { TestApp, TestUser } from './app.js';
 

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { KeyRing as EncryptionKeys } from '../system/encryption-keys.js';
-import { SecretBox } from '../totp/secret-box.js';
+import { SecretBox } from '../../crypto/secret-box.js';
 import type { TokenAlgorithm } from './algorithms.js';
 import { KeyRing } from './key-ring.js';
 import { SigningKeyService } from './key-service.js';

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import type { SigningKeyRow } from '../../db/schema.js';
-import { UnreadableSecretError, type SecretBox } from '../totp/secret-box.js';
+import { UnreadableSecretError, type SecretBox } from '../../crypto/secret-box.js';
 import { HS256_KID, isTokenAlgorithm, type TokenAlgorithm } from './algorithms.js';
 import type { SigningKeysRepository } from './keys-repository.js';
 

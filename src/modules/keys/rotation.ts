@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client.js';
 import type { SigningKeyRow } from '../../db/schema.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { SecretBox } from '../totp/secret-box.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
 import { generateSigningKey, HS256_KID, type KeyPairAlgorithm, type TokenAlgorithm } from './algorithms.js';
 import { KeyErrors } from './errors.js';
 import type { SigningKeysRepository } from './keys-repository.js';

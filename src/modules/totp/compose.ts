@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
 import { SECOND_FACTOR_POLICY, SecondFactors } from './second-factors.js';
 import { SecondFactorLoginService } from './second-factor-login-service.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../../crypto/secret-box.js';
 import { TotpEnrollmentService } from './enrollment-service.js';
 import { TotpRepository } from './totp-repository.js';
 

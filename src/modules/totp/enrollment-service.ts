@@ -22,7 +22,7 @@ import {
 } from './codes.js';
 import { TotpErrors } from './errors.js';
 import { secretContext, type SecondFactors } from './second-factors.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
 import type { TotpRepository } from './totp-repository.js';
 
 export interface TotpEnrollmentDeps {

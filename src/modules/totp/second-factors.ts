@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client.js';
 import type { AttemptLimiter, AttemptPolicy } from '../attempts/attempt-limiter.js';
 import { isTotpCode, normalizeRecoveryCode, recoveryCodeHash, stepOfCode } from './codes.js';
 import { TotpErrors, tooManyOtpFailures } from './errors.js';
-import { UnreadableSecretError, type SecretBox } from './secret-box.js';
+import { UnreadableSecretError, type SecretBox } from '../../crypto/secret-box.js';
 import type { TotpRepository, TotpRow } from './totp-repository.js';
 
 export type FactorMethod = 'totp' | 'recovery_code';
