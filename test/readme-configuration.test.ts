@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 function variablesReadByConfig(): string[] {
   const source = fs.readFileSync('src/config.ts', 'utf8');
   // Names are passed as string literals (read('PORT'), integer(env, 'SENTINEL_...')) or read as env.NAME.
-  const literals = [...source.matchAll(/'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)'/g)].map((match) => match[1]!);
+  // Algorithm names (HS256, ES256) are values, not variables.
+  const literals = [...source.matchAll(/'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)'/g)]
+    .map((match) => match[1]!)
+    .filter((name) => !/^[A-Z]+\d+$/.test(name));
   const properties = [...source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]!);
   return [...new Set([...literals, ...properties])].sort();
 }

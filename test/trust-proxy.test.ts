@@ -70,8 +70,8 @@ describe('SENTINEL_TRUST_PROXY', () => {
       expect((await loginFrom(t, PROXY, `${CLIENT}, ${randomAddress()}`, unknownEmail())).statusCode).toBe(401);
 
       const loginAddresses = log()
-        .filter((line) => line.req?.url === '/auth/login')
-        .map((line) => line.req.remoteAddress);
+        .filter((line) => line.url === '/auth/login')
+        .map((line) => line.ip);
       expect(loginAddresses.slice(0, 5)).toEqual(Array(5).fill(CLIENT));
 
       // And the audit trail names the client, not the proxy or the forged entry.

@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics of this process
+         * @description Prometheus text format: requests and their durations by route template and status, logins by outcome, password-hash durations, database pool use, revoked sessions in memory, rate-limit rejections, and Node.js process metrics. Needs `Authorization: Bearer <SENTINEL_METRICS_TOKEN>`; answers 404 when that variable is unset.
+         */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/register": {
         parameters: {
             query?: never;
@@ -115,7 +135,7 @@ export interface paths {
         };
         /**
          * Check an access token and get its user
-         * @description For apps that do not verify tokens themselves: a token that is expired, revoked or ended by logout is 401.
+         * @description For apps that do not verify tokens themselves: a token that is expired, revoked or ended by logout is 401, and so is one whose account was deleted. The user is the account as it is now (a changed email or operator role shows within a second on every server), not as the token was issued.
          */
         get: operations["verifyToken"];
         put?: never;
@@ -137,7 +157,7 @@ export interface paths {
         put?: never;
         /**
          * Trade a refresh token for a new session
-         * @description The refresh token is single-use: the answer carries a new one. Presenting a spent refresh token again ends the whole session (token theft).
+         * @description The refresh token is single-use: the answer carries a new one. A client that sends the same refresh token again within `SENTINEL_REFRESH_GRACE` (10 seconds by default; a lost answer, two tabs, a retry after a 503) gets the same new refresh token and a new access token for the same session. Presenting a spent refresh token after that, or after its successor was used, ends the whole session (token theft).
          */
         post: operations["refreshSession"];
         delete?: never;
@@ -734,26 +754,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/operator/profile/reset-user-password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Set a user's password
-         * @description Find the user by `user_id` or `email` (when both are sent, both must match). Every session of the user ends at once, including yours if you reset your own password.
-         */
-        post: operations["operatorResetUserPassword"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/operator/userinfo": {
         parameters: {
             query?: never;
@@ -769,6 +769,30 @@ export interface paths {
          */
         post: operations["operatorGetUser"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/users/{userid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one user by id (soft-deleted ones too)
+         * @description deleted_at tells whether and when the user was soft-deleted.
+         */
+        get: operations["operatorGetUserById"];
+        put?: never;
+        post?: never;
+        /**
+         * Erase a soft-deleted user for good
+         * @description The right to erasure: deletes the user with their profiles in every app, sessions and TOTP data. Only a soft-deleted user can be purged (409 otherwise), so a purge is always a second, deliberate step. Audit events keep the user id, and nothing else about them. Their email and username become free.
+         */
+        delete: operations["operatorPurgeUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -794,7 +818,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/operator/users/deleted": {
+    "/operator/profile/reset-user-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a user's password
+         * @description Find the user by `user_id` or `email` (when both are sent, both must match). Every session of the user ends at once, including yours if you reset your own password.
+         */
+        post: operations["operatorResetUserPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/users": {
         parameters: {
             query?: never;
             header?: never;
@@ -802,10 +846,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List soft-deleted users, most recently deleted first
-         * @description They can be restored (POST /operator/users/restore) until purged, by an operator or after the retention period.
+         * List and search users, newest first
+         * @description `q` matches the start of the email, username, first name, last name or "first last", in any case (`%` and `_` are plain characters). Soft-deleted users are included unless `deleted=false`.
          */
-        get: operations["operatorListDeletedUsers"];
+        get: operations["operatorListUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -834,7 +878,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/operator/users": {
+    "/operator/users/deleted": {
         parameters: {
             query?: never;
             header?: never;
@@ -842,37 +886,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List and search users, newest first
-         * @description `q` matches the start of the email, username, first name, last name or "first last", in any case (`%` and `_` are plain characters). Soft-deleted users are included unless `deleted=false`.
+         * List soft-deleted users, most recently deleted first
+         * @description They can be restored (POST /operator/users/restore) until purged, by an operator or after the retention period.
          */
-        get: operations["operatorListUsers"];
+        get: operations["operatorListDeletedUsers"];
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/operator/users/{userid}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get one user by id (soft-deleted ones too)
-         * @description deleted_at tells whether and when the user was soft-deleted.
-         */
-        get: operations["operatorGetUserById"];
-        put?: never;
-        post?: never;
-        /**
-         * Erase a soft-deleted user for good
-         * @description The right to erasure: deletes the user with their profiles in every app, sessions and TOTP data. Only a soft-deleted user can be purged (409 otherwise), so a purge is always a second, deliberate step. Audit events keep the user id, and nothing else about them. Their email and username become free.
-         */
-        delete: operations["operatorPurgeUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1201,6 +1221,64 @@ export interface operations {
                 };
             };
             /** @description Not ready (`not_ready`); the problem also carries `checks`, as in the 200 answer */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics, in the Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Missing or wrong metrics token (`invalid_metrics_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Metrics are off: SENTINEL_METRICS_TOKEN is not set (`route_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -7220,148 +7298,6 @@ export interface operations {
             };
         };
     };
-    operatorResetUserPassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "email": "johndo@example.com",
-                 *       "new_password": "a new long passphrase"
-                 *     }
-                 */
-                "application/json": {
-                    /** @description User id (UUID); an empty string counts as absent */
-                    user_id?: string | "";
-                    /** @description Email, any case; an empty string counts as absent */
-                    email?: string;
-                    /**
-                     * @description 8 to 256 characters
-                     * @example correct horse battery staple
-                     */
-                    new_password: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The password is set */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "message": "Password reset; the user must log in again",
-                     *       "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446",
-                     *       "sessions_ended": 2
-                     *     }
-                     */
-                    "application/json": {
-                        message: string;
-                        /**
-                         * Format: uuid
-                         * @description User id (UUID)
-                         * @example 72c9c71b-98dc-4606-826f-bb2784d68446
-                         */
-                        user_id: string;
-                        /** @description Sessions of the user that this ended */
-                        sessions_ended: number;
-                    };
-                };
-            };
-            /** @description Invalid request (details in errors[]) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller is not an operator */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No user matches (`user_not_found`) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The user is soft-deleted: restore them first (`user_deleted`) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database is not answering (see Retry-After) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     operatorGetUser: {
         parameters: {
             query?: never;
@@ -7489,556 +7425,6 @@ export interface operations {
             };
             /** @description Body is not JSON */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database is not answering (see Retry-After) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    operatorUpdateUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: uuid
-                     * @description User id (UUID)
-                     * @example 72c9c71b-98dc-4606-826f-bb2784d68446
-                     */
-                    user_id: string;
-                    /**
-                     * @description 3 to 64 characters: letters, digits and . _ @ + -; unique regardless of case
-                     * @example johneDoe
-                     */
-                    username?: string;
-                    /**
-                     * Format: email
-                     * @description Unique regardless of case
-                     * @example johndo@example.com
-                     */
-                    email?: string;
-                    /** @example John */
-                    first_name?: string;
-                    /** @example John */
-                    last_name?: string;
-                    /** @description Grant (true) or remove (false) the operator role */
-                    operator?: boolean;
-                };
-            };
-        };
-        responses: {
-            /** @description The user, as operators see them (with deleted_at) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "user": {
-                     *         "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446",
-                     *         "username": "johneDoe",
-                     *         "email": "johndo@example.com",
-                     *         "first_name": "John",
-                     *         "last_name": "Doe",
-                     *         "operator": false,
-                     *         "otp_enabled": false,
-                     *         "created_at": "2026-11-27T09:30:00.000Z",
-                     *         "updated_at": "2026-11-27T09:30:00.000Z",
-                     *         "deleted_at": null
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** UserWithDeletion */
-                        user: {
-                            /**
-                             * Format: uuid
-                             * @description User id (UUID)
-                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
-                             */
-                            user_id: string;
-                            /** @example johneDoe */
-                            username: string;
-                            /** @example johndo@example.com */
-                            email: string;
-                            /** @example John */
-                            first_name: string;
-                            /** @example Doe */
-                            last_name: string;
-                            /** @example false */
-                            operator: boolean;
-                            /** @example false */
-                            otp_enabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-27T09:30:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-27T09:30:00.000Z
-                             */
-                            updated_at: string;
-                            deleted_at: string | null;
-                        };
-                    };
-                };
-            };
-            /** @description Invalid request (details in errors[]) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller is not an operator */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No user matches (`user_not_found`) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Email (`email_taken`) or username (`username_taken`) used by another account; the user is soft-deleted (`user_deleted`); or you are the last operator (`last_operator`) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database is not answering (see Retry-After) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    operatorListDeletedUsers: {
-        parameters: {
-            query?: {
-                /** @description Page size (default 50, at most 1000) */
-                limit?: number;
-                /** @description Opaque cursor from the previous page's next_cursor */
-                cursor?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of users */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "users": [
-                     *         {
-                     *           "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446",
-                     *           "username": "johneDoe",
-                     *           "email": "johndo@example.com",
-                     *           "first_name": "John",
-                     *           "last_name": "Doe",
-                     *           "operator": false,
-                     *           "otp_enabled": false,
-                     *           "created_at": "2026-11-27T09:30:00.000Z",
-                     *           "updated_at": "2026-11-27T09:30:00.000Z",
-                     *           "deleted_at": null
-                     *         }
-                     *       ],
-                     *       "next_cursor": null
-                     *     }
-                     */
-                    "application/json": {
-                        users: {
-                            /**
-                             * Format: uuid
-                             * @description User id (UUID)
-                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
-                             */
-                            user_id: string;
-                            /** @example johneDoe */
-                            username: string;
-                            /** @example johndo@example.com */
-                            email: string;
-                            /** @example John */
-                            first_name: string;
-                            /** @example Doe */
-                            last_name: string;
-                            /** @example false */
-                            operator: boolean;
-                            /** @example false */
-                            otp_enabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-27T09:30:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-27T09:30:00.000Z
-                             */
-                            updated_at: string;
-                            deleted_at: string | null;
-                        }[];
-                        next_cursor: string | null;
-                    };
-                };
-            };
-            /** @description Invalid request (details in errors[]) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller is not an operator */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database is not answering (see Retry-After) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    operatorDeleteUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description The email, URL-encoded; any case
-                 * @example johndo@example.com
-                 */
-                email: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The user is soft-deleted */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "message": "User deleted; their sessions have ended",
-                     *       "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446"
-                     *     }
-                     */
-                    "application/json": {
-                        message: string;
-                        /**
-                         * Format: uuid
-                         * @description User id (UUID)
-                         * @example 72c9c71b-98dc-4606-826f-bb2784d68446
-                         */
-                        user_id: string;
-                    };
-                };
-            };
-            /** @description Invalid request (details in errors[]) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller is not an operator */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No user matches (`user_not_found`) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Already deleted (`user_deleted`), or you are the last operator (`last_operator`) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected server error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database is not answering (see Retry-After) */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    operatorListUsers: {
-        parameters: {
-            query?: {
-                /** @description Page size (default 50, at most 1000) */
-                limit?: number;
-                /** @description Opaque cursor from the previous page's next_cursor */
-                cursor?: string;
-                /**
-                 * @description Prefix of the email, username, first name, last name or full name (any case)
-                 * @example jo
-                 */
-                q?: string;
-                /** @description true: only soft-deleted users; false: only active ones; absent: both */
-                deleted?: boolean;
-                /** @description true: only operators; false: only non-operators; absent: both */
-                operator?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of users */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "users": [
-                     *         {
-                     *           "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446",
-                     *           "username": "johneDoe",
-                     *           "email": "johndo@example.com",
-                     *           "first_name": "John",
-                     *           "last_name": "Doe",
-                     *           "operator": false,
-                     *           "otp_enabled": false,
-                     *           "created_at": "2026-11-27T09:30:00.000Z",
-                     *           "updated_at": "2026-11-27T09:30:00.000Z",
-                     *           "deleted_at": null
-                     *         }
-                     *       ],
-                     *       "next_cursor": null
-                     *     }
-                     */
-                    "application/json": {
-                        users: {
-                            /**
-                             * Format: uuid
-                             * @description User id (UUID)
-                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
-                             */
-                            user_id: string;
-                            /** @example johneDoe */
-                            username: string;
-                            /** @example johndo@example.com */
-                            email: string;
-                            /** @example John */
-                            first_name: string;
-                            /** @example Doe */
-                            last_name: string;
-                            /** @example false */
-                            operator: boolean;
-                            /** @example false */
-                            otp_enabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-27T09:30:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-27T09:30:00.000Z
-                             */
-                            updated_at: string;
-                            deleted_at: string | null;
-                        }[];
-                        next_cursor: string | null;
-                    };
-                };
-            };
-            /** @description Invalid request (details in errors[]) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
-                    "WWW-Authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller is not an operator */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8282,6 +7668,698 @@ export interface operations {
             };
             /** @description The user is not deleted: soft-delete them first (`user_not_deleted`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorUpdateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description User id (UUID)
+                     * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                     */
+                    user_id: string;
+                    /**
+                     * @description 3 to 64 characters: letters, digits and . _ @ + -; unique regardless of case
+                     * @example johneDoe
+                     */
+                    username?: string;
+                    /**
+                     * Format: email
+                     * @description Unique regardless of case
+                     * @example johndo@example.com
+                     */
+                    email?: string;
+                    /** @example John */
+                    first_name?: string;
+                    /** @example John */
+                    last_name?: string;
+                    /** @description Grant (true) or remove (false) the operator role */
+                    operator?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The user, as operators see them (with deleted_at) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446",
+                     *         "username": "johneDoe",
+                     *         "email": "johndo@example.com",
+                     *         "first_name": "John",
+                     *         "last_name": "Doe",
+                     *         "operator": false,
+                     *         "otp_enabled": false,
+                     *         "created_at": "2026-11-27T09:30:00.000Z",
+                     *         "updated_at": "2026-11-27T09:30:00.000Z",
+                     *         "deleted_at": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** UserWithDeletion */
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                            deleted_at: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No user matches (`user_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Email (`email_taken`) or username (`username_taken`) used by another account; the user is soft-deleted (`user_deleted`); or you are the last operator (`last_operator`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorResetUserPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "johndo@example.com",
+                 *       "new_password": "a new long passphrase"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description User id (UUID); an empty string counts as absent */
+                    user_id?: string | "";
+                    /** @description Email, any case; an empty string counts as absent */
+                    email?: string;
+                    /**
+                     * @description 8 to 256 characters
+                     * @example correct horse battery staple
+                     */
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The password is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Password reset; the user must log in again",
+                     *       "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446",
+                     *       "sessions_ended": 2
+                     *     }
+                     */
+                    "application/json": {
+                        message: string;
+                        /**
+                         * Format: uuid
+                         * @description User id (UUID)
+                         * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                         */
+                        user_id: string;
+                        /** @description Sessions of the user that this ended */
+                        sessions_ended: number;
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No user matches (`user_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user is soft-deleted: restore them first (`user_deleted`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorListUsers: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 1000) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor */
+                cursor?: string;
+                /**
+                 * @description Prefix of the email, username, first name, last name or full name (any case)
+                 * @example jo
+                 */
+                q?: string;
+                /** @description true: only soft-deleted users; false: only active ones; absent: both */
+                deleted?: boolean;
+                /** @description true: only operators; false: only non-operators; absent: both */
+                operator?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "users": [
+                     *         {
+                     *           "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446",
+                     *           "username": "johneDoe",
+                     *           "email": "johndo@example.com",
+                     *           "first_name": "John",
+                     *           "last_name": "Doe",
+                     *           "operator": false,
+                     *           "otp_enabled": false,
+                     *           "created_at": "2026-11-27T09:30:00.000Z",
+                     *           "updated_at": "2026-11-27T09:30:00.000Z",
+                     *           "deleted_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        users: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                            deleted_at: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorDeleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The email, URL-encoded; any case
+                 * @example johndo@example.com
+                 */
+                email: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user is soft-deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "User deleted; their sessions have ended",
+                     *       "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446"
+                     *     }
+                     */
+                    "application/json": {
+                        message: string;
+                        /**
+                         * Format: uuid
+                         * @description User id (UUID)
+                         * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                         */
+                        user_id: string;
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No user matches (`user_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already deleted (`user_deleted`), or you are the last operator (`last_operator`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorListDeletedUsers: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 1000) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "users": [
+                     *         {
+                     *           "user_id": "72c9c71b-98dc-4606-826f-bb2784d68446",
+                     *           "username": "johneDoe",
+                     *           "email": "johndo@example.com",
+                     *           "first_name": "John",
+                     *           "last_name": "Doe",
+                     *           "operator": false,
+                     *           "otp_enabled": false,
+                     *           "created_at": "2026-11-27T09:30:00.000Z",
+                     *           "updated_at": "2026-11-27T09:30:00.000Z",
+                     *           "deleted_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        users: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                            deleted_at: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
