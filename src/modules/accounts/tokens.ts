@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { HttpErrors } from '../../http/errors.js';
@@ -36,13 +37,13 @@ const VERIFIED_TOKENS_KEPT = 10_000;
  * Verification refuses a revoked session from memory, with no database round trip.
  *
  * A client sends the same token for minutes, so tokens whose signature checked out are
- * remembered (bounded, oldest dropped first): a hit skips the signature check, which on
+ * remembered (bounded, least recently used dropped first): a hit skips the signature check, which on
  * WebCrypto costs 60-200 µs and a hop through the thread pool argon2 hashes on
  * (docs/benchmarks.md). Expiry and revocation are checked on every call, hit or not; a
  * retired key retires after its tokens have expired, so no remembered token outlives it.
  */
 export class AccessTokens {
-  private readonly verified = new Map<string, AccessClaims>();
+  private readonly verified = new LRUCache<string, AccessClaims>({ max: VERIFIED_TOKENS_KEPT });
 
   constructor(
     private readonly keys: TokenKeys,
@@ -103,7 +104,6 @@ export class AccessTokens {
       throw HttpErrors.invalidToken('The access token is not valid');
     }
     const claims = { userId: sub, sessionId: sid, expiresAt: new Date(exp * 1000) };
-    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, claims);
     return claims;
   }
