@@ -21,6 +21,7 @@ import { profileRoutes } from './modules/profiles/routes.js';
 import { importRoutes } from './modules/import/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { keyRoutes } from './modules/keys/routes.js';
+import { accountPageRoutes } from './modules/account-pages/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
@@ -132,6 +133,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(operatorRoutes, services.operators);
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
   await app.register(keyRoutes, { keys: services.signingKeys.keys });
+  await app.register(accountPageRoutes);
 
   const { ring } = services.signingKeys;
   // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.

@@ -30,6 +30,21 @@ export const DOCS_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The pages Sentinel serves under /account/ (password reset, email confirmation, sign-in):
+ * styles, scripts and calls from this origin only, nothing inline. `form-action` is added per
+ * page by sendPage (account-pages/routes.ts), as a form may end on an app's redirect URI.
+ */
+export const ACCOUNT_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** HSTS for a year, once clients reach the service over https (never on plain http, where browsers ignore it). */
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 
