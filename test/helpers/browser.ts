@@ -1,0 +1,27 @@
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's Chromium, installed by .ci/run (apt-get install chromium). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Headless Chromium for end-to-end tests. The flags keep it off the network (this machine's
+ * closed network otherwise refuses its background connections by the dozen) and off the
+ * sandbox, which needs privileges a CI container does not have. Each launch gets its own
+ * empty profile; close the browser in afterAll.
+ */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
