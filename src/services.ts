@@ -114,7 +114,8 @@ export function createServices({ config, database, secrets, clock, revocationPol
     db,
     users,
     accounts: accountCache,
-    successors: new RefreshSuccessors(secrets.encryptionKey ?? secrets.jwtSecret),
+    // Not the encryption key: `sentinel encryption-key rotate` would change every successor mid-grace.
+    successors: new RefreshSuccessors(secrets.jwtSecret),
     refreshGraceSeconds: config.refreshGraceSeconds,
     sessions: sessionsRepository,
     passwordAttempts,

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { buildApp } from '../src/app.js';
 import { sha256Hex } from '../src/crypto/secrets.js';
 import { queryRows } from '../src/db/client.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
@@ -39,6 +41,31 @@ describe('POST /auth/refresh within the grace window', () => {
     // The session lives on, and the successor is single-use as any refresh token.
     expect((await sessionOf(session.token)).revoked_at).toBeNull();
     expect((await refresh(first.body.refresh_token)).status).toBe(200);
+  });
+
+  it('answers a retry on a process that restarted with a new encryption key (sentinel encryption-key rotate) with the same successor', async () => {
+    const session = await t.login(await t.registerUser());
+    const first = await refresh(session.refresh_token);
+    const restarted = await buildApp({
+      config: t.config,
+      database: t.database,
+      secrets: { ...t.secrets, encryptionKey: randomBytes(32).toString('hex'), encryptionKeys: undefined },
+      clock: t.clock,
+      logger: false,
+    });
+    try {
+      const retry = await restarted.inject({
+        method: 'POST',
+        url: '/auth/refresh',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ refresh_token: session.refresh_token }),
+      });
+      expect(retry.statusCode).toBe(200);
+      expect(retry.json().refresh_token).toBe(first.body.refresh_token);
+      expect((await sessionOf(session.token)).revoked_at).toBeNull();
+    } finally {
+      await restarted.close();
+    }
   });
 
   it('gives 20 concurrent refreshes with one token one successor, and the session stays live', async () => {

@@ -2,7 +2,8 @@ import { createHmac, hkdfSync } from 'node:crypto';
 
 /**
  * The refresh token that replaces another is derived from it: HMAC-SHA256 under a key that
- * is itself derived from the instance's encryption key. A client retrying a refresh (a lost
+ * is itself derived from the instance's JWT secret (which, unlike the encryption key, no
+ * routine rotation changes). A client retrying a refresh (a lost
  * answer, two tabs, a 503 that may have come after the rotation committed) can then be given
  * the very successor it missed, within the grace window, although the successor is stored
  * nowhere: sessions keep only its SHA-256, as they keep every refresh token. Computing it
