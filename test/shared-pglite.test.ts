@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOCKET_NAME } from '../src/db/pglite-socket.js';
 import { scenarioCsv } from './fixtures/import/scenario.js';
 import { cliEnv, runCli, startServer, tempDir } from './helpers/cli.js';
 import { testEngine } from './helpers/database.js';
+import { within } from './helpers/eventually.js';
 
 /*
  * The embedded default as a new user meets it: `npm start` in one terminal, `sentinel`
@@ -15,7 +17,8 @@ import { testEngine } from './helpers/database.js';
 const API_KEY = 'sk_shared_pglite_test_key_0123';
 let dir: string;
 let server: Awaited<ReturnType<typeof startServer>>;
-const env = (extra: Record<string, string> = {}) => cliEnv({ SENTINEL_DATA_DIR: dir, SENTINEL_API_KEY: API_KEY, ...extra });
+const env = (extra: Record<string, string> = {}) =>
+  cliEnv({ SENTINEL_DATA_DIR: dir, SENTINEL_API_KEY: API_KEY, SENTINEL_JWT_ALGORITHM: 'EdDSA', ...extra });
 
 const login = (email: string, password: string) =>
   fetch(`${server.url}/auth/login`, {
@@ -106,6 +109,21 @@ describe.runIf(testEngine === 'pglite')('sentinel commands next to a running sen
       .map((line) => (JSON.parse(line) as { action: string }).action);
     expect(actions).toContain('user.registered');
     expect(actions).toContain('users.imported');
+  });
+
+  it('signs with a key that `sentinel keys rotate` made in the second terminal within a second, not at the next poll', async () => {
+    // The kid of a fresh token (the JWKS route reads the keys afresh itself, so it would not tell).
+    const signer = async () => {
+      const response = await login('second-terminal@example.com', 'operator password');
+      return decodeProtectedHeader(((await response.json()) as { token: string }).token).kid;
+    };
+    // Twice: the server also polls every 5 s, and one rotation could land just before a poll.
+    for (let round = 0; round < 2; round += 1) {
+      const rotated = await runCli(['keys', 'rotate'], env());
+      expect(rotated.code).toBe(0);
+      const kid = rotated.stdout.trim();
+      expect(await within(1000, async () => (await signer()) === kid)).toBe(true);
+    }
   });
 
   it('still refuses a second server on the same data directory', async () => {

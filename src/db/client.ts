@@ -141,8 +141,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
 
 /**
  * A PGlite database another process (`sentinel serve`) owns and shares on a Unix socket:
- * node-postgres through the socket, with PGlite's semantics (one backend, so no NOTIFY to
- * other processes and no advisory lock worth taking: the socket runs one transaction at a time).
+ * node-postgres through the socket, with PGlite's semantics: one backend, so no advisory lock
+ * worth taking (the socket runs one transaction at a time). A NOTIFY sent here runs in that
+ * backend and reaches the owner's listeners, so a `sentinel keys rotate` is seen at once; this
+ * process listens to nothing (a command does not stay long enough to care).
  */
 async function openSharedPglite(socketDir: string, options: DatabaseOptions): Promise<Database> {
   const pool = createPool(
@@ -161,7 +163,9 @@ async function openSharedPglite(socketDir: string, options: DatabaseOptions): Pr
     engine: 'pglite',
     db: drizzlePg({ client: pool, schema }) as unknown as Db,
     poolStats: () => statsOf(pool),
-    notify: async () => {},
+    notify: async (channel, payload) => {
+      await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
     listen: async () => async () => {},
     migrate: () => migratePg(drizzlePg({ client: pool }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: once(() => pool.end()),

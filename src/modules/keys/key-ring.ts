@@ -97,8 +97,7 @@ export class KeyRing implements TokenKeys {
     await this.prepared();
     // Opens the signer's private key now: a wrong SENTINEL_ENCRYPTION_KEY stops the start, not a login.
     await this.signingKey();
-    // On PGlite, `sentinel keys rotate` reaches the running server through its socket, where
-    // notifications do not travel: the poll is what tells this process there.
+    // The poll is the safety net for a notification lost while the listening connection was down.
     this.unlisten = await this.deps.database.listen(KEYS_CHANGED_CHANNEL, () => this.reloadInBackground());
     this.timer = setInterval(() => this.reloadInBackground(), this.deps.pollMs);
     this.timer.unref();
