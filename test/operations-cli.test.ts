@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import { apiKeyFile } from '../src/modules/system/instance-secrets.js';
 import { cliEnv, commandDatabase, runCli, startServer, tempDir } from './helpers/cli.js';
+import { enrollTotpUser, post } from './helpers/served.js';
 import { testEngine } from './helpers/database.js';
 
 /*
@@ -14,20 +14,6 @@ const database = commandDatabase();
 
 const engineEnv = (dir: string, extra: Record<string, string> = {}) =>
   cliEnv({ SENTINEL_DATA_DIR: dir, DATABASE_URL: database.url(), ...extra });
-
-async function post(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-/** The code of `secret` for the 30-second step `offset` steps from now. */
-const codeAt = (secret: string, offset: number) =>
-  TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() + offset * 30_000 });
 
 describe('sentinel api-key rotate', { timeout: 120_000 }, () => {
   // Threat: a leaked bootstrap key that keeps working after the operator replaced it.
@@ -74,33 +60,9 @@ describe('sentinel encryption-key rotate', { timeout: 240_000 }, () => {
     const key = 'sk_encryption_test_key_0123456789';
     // EdDSA: a private signing key is sealed too, and a restarted server must still open it to sign.
     let server = await startServer(engineEnv(dir, { SENTINEL_API_KEY: key, SENTINEL_JWT_ALGORITHM: 'EdDSA' }));
-    const user = { username: 'totpuser', email: 'totp@example.com', password: 'long enough password' };
-    let secret: string;
-    const otpLogin = async (offset: number) => {
-      const started = await post(`${server.url}/auth/login`, { email: user.email, password: user.password }, { 'x-api-key': key });
-      expect(started.body.otp_required).toBe(true);
-      return post(
-        `${server.url}/auth/verify-otp`,
-        { otp_token: started.body.otp_token, code: codeAt(secret, offset) },
-        { 'x-api-key': key },
-      );
-    };
+    let otpLogin: (offset: number) => Promise<{ status: number; body: any }>;
     try {
-      expect(
-        (
-          await post(
-            `${server.url}/auth/register`,
-            { user_info: { username: user.username, email: user.email }, password: user.password },
-            { 'x-api-key': key },
-          )
-        ).status,
-      ).toBe(201);
-      const { token } = (await post(`${server.url}/auth/login`, { email: user.email, password: user.password }, { 'x-api-key': key })).body;
-      secret = (await post(`${server.url}/auth/enable-otp`, undefined, { authorization: `Bearer ${token}` })).body.secret;
-      expect(
-        (await post(`${server.url}/auth/confirm-otp`, { code: codeAt(secret, -1) }, { authorization: `Bearer ${token}` })).status,
-      ).toBe(200);
-
+      otpLogin = await enrollTotpUser(() => server.url, key);
       const rotated = await runCli(['encryption-key', 'rotate'], engineEnv(dir));
       expect(rotated.code).toBe(0);
       expect(rotated.stdout).toBe('Re-encrypted 2 secrets (TOTP secrets, private signing keys) under the new key\n');

@@ -49,6 +49,26 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: string, k
   });
 }
 
+/** Runs `sentinel <args>` and kills it (SIGKILL, as a crash would) as soon as its stderr matches `pattern`. */
+export function runCliUntil(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (pattern.test(stderr)) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** Starts `sentinel serve` and resolves once /health answers. */
 export async function startServer(
   env: NodeJS.ProcessEnv,
