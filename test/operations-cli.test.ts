@@ -114,6 +114,9 @@ describe('sentinel backup', { timeout: 180_000 }, () => {
             ).status,
           ).toBe(201);
         }
+        // What a backup killed halfway leaves behind: the next one starts again from nothing.
+        fs.mkdirSync(path.join(copy, 'pglite.partial', 'base'), { recursive: true });
+        fs.writeFileSync(path.join(copy, 'pglite.partial', 'base', 'torn'), 'half a file');
         const backup = await runCli(['backup', copy], env);
         expect(backup.stderr).toBe('');
         expect(backup.code).toBe(0);
@@ -134,6 +137,8 @@ describe('sentinel backup', { timeout: 180_000 }, () => {
         expect(await server.stop()).toBe(0);
       }
       expect(fs.statSync(copy).mode & 0o777).toBe(0o700);
+      // No torn copy left beside the whole one (SENTINEL_API_KEY is set: no key file to copy).
+      expect(fs.readdirSync(copy)).toEqual(['pglite']);
 
       const restored = await startServer({ ...env, SENTINEL_DATA_DIR: copy });
       try {

@@ -23,19 +23,32 @@ export function backupCommand(program: Command): void {
       prepareDestination(destination, config.dataDir);
       const source = path.join(config.dataDir, 'pglite');
       if (!fs.existsSync(source)) throw new CliError(`${config.dataDir} holds no database yet: nothing to back up`);
-      const how = await copyConsistently(config, source, path.join(destination, 'pglite'));
+      // Copied under another name and renamed last: a backup killed halfway leaves no `pglite`
+      // folder that a server would start on as if it were whole.
+      const partial = path.join(destination, PARTIAL_COPY);
+      const how = await copyConsistently(config, source, partial);
       for (const name of fs.readdirSync(config.dataDir)) {
         if (name.startsWith(API_KEY_FILE) && !name.endsWith('.tmp'))
           fs.copyFileSync(path.join(config.dataDir, name), path.join(destination, name));
       }
+      fs.renameSync(partial, path.join(destination, 'pglite'));
       secureDataDir(destination);
       process.stdout.write(`Backed up ${config.dataDir} to ${destination} (${how}); start from it with SENTINEL_DATA_DIR=${destination}\n`);
     });
 }
 
+/** Where the database is copied before it is renamed into place. */
+const PARTIAL_COPY = 'pglite.partial';
+
 function prepareDestination(destination: string, dataDir: string): void {
   const inside = path.relative(path.resolve(dataDir), destination);
   if (!inside.startsWith('..') && !path.isAbsolute(inside)) throw new CliError('the backup must go outside the data directory');
+  // What a backup killed halfway left: start again from nothing.
+  const leftover = path.join(destination, PARTIAL_COPY);
+  if (fs.existsSync(leftover) && !fs.existsSync(path.join(destination, 'pglite'))) {
+    for (const name of fs.readdirSync(destination))
+      if (name === PARTIAL_COPY || name.startsWith(API_KEY_FILE)) fs.rmSync(path.join(destination, name), { recursive: true });
+  }
   if (fs.existsSync(destination) && fs.readdirSync(destination).length > 0) {
     throw new CliError(`${destination} is not empty: back up into a new or empty directory`);
   }
