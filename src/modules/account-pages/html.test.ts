@@ -7,13 +7,14 @@ describe('html', () => {
     expect(html`<p>${name}</p>`.value).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;</p>');
   });
 
+  // (The formatter lays templates out over lines: the whitespace between tags is not compared.)
   it('keeps nested fragments and arrays of them, and drops null, undefined and false', () => {
     const items = ['a<', 'b'].map((item) => html`<li>${item}</li>`);
     expect(
       html`<ul>
           ${items}
         </ul>
-        ${null}${undefined}${false}${rawHtml('<hr>')}`.value,
+        ${null}${undefined}${false}${rawHtml('<hr>')}`.value.replace(/\s+/g, ''),
     ).toBe('<ul><li>a&lt;</li><li>b</li></ul><hr>');
   });
 

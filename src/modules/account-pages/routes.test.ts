@@ -29,7 +29,7 @@ describe('hosted pages', () => {
     expect(response.headers['content-security-policy']).toContain("script-src 'self'");
     expect(response.headers['content-security-policy']).toContain("form-action 'self' https://app.example");
     expect(response.body).toContain('<title>Set a new password · Notes</title>');
-    expect(response.body).toContain(`<link rel="stylesheet" href="${STYLESHEET_PATH}">`);
+    expect(response.body).toContain(`<link rel="stylesheet" href="${STYLESHEET_PATH}" />`);
     expect(response.body).toMatch(/<label for="field-new_password">New password<\/label>/);
     expect(response.body).toContain('aria-invalid="true"');
   });
