@@ -146,3 +146,23 @@ describe('operator routes for passkeys', () => {
     expect((await t.call('GET', '/operator/users/00000000-0000-4000-8000-000000000000/passkeys', { token: opToken })).status).toBe(404);
   });
 });
+
+describe('GET /account/passkeys', () => {
+  it('serves the page under the pages policy, with its scripts from /account/assets/ and none inline', async () => {
+    const page = await t.call('GET', '/account/passkeys', { apiKey: null });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    const scripts = [...page.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map(([, attributes]) => attributes)).toEqual([
+      ' src="/account/assets/simplewebauthn-browser.js"',
+      ' src="/account/assets/passkeys.js"',
+    ]);
+    expect(scripts.every(([, , inline]) => inline === '')).toBe(true);
+    for (const path of ['/account/assets/simplewebauthn-browser.js', '/account/assets/passkeys.js']) {
+      const script = await t.call('GET', path, { apiKey: null });
+      expect(script.status).toBe(200);
+      expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    }
+    expect((await t.call('GET', '/account/assets/simplewebauthn-browser.js', { apiKey: null })).text).toContain('SimpleWebAuthnBrowser');
+  });
+});

@@ -3,7 +3,7 @@ import { operatorActionOf } from '../../http/request-context.js';
 import { ProblemSchema, UserId } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import type { PasskeysServices } from './compose.js';
-import { PasskeyId, PasskeyListSchema, toPasskey } from './schemas.js';
+import { PasskeyId, PasskeyListSchema, toPasskeyList } from './schemas.js';
 
 const UserParams = Type.Object({ userid: UserId }, { additionalProperties: false });
 const PasskeyParams = Type.Object({ userid: UserId, passkey_id: PasskeyId }, { additionalProperties: false });
@@ -18,14 +18,12 @@ export async function passkeyOperatorRoutes(app: TypedApp, { passkeys }: Passkey
         operationId: 'operatorListPasskeys',
         tags: ['operator', 'passkeys'],
         summary: "List a user's passkeys",
+        description: 'Oldest first, with whether the account still has a password. Credential ids and public keys are never shown.',
         params: UserParams,
         response: { 200: PasskeyListSchema, 404: { ...ProblemSchema, description: 'No active user with this id (`user_not_found`)' } },
       },
     },
-    async (request) => {
-      const { passkeys: rows, passwordSet } = await passkeys.list(request.params.userid);
-      return { passkeys: rows.map(toPasskey), password_set: passwordSet };
-    },
+    async (request) => toPasskeyList(await passkeys.list(request.params.userid)),
   );
 
   app.delete(

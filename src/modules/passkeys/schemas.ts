@@ -45,6 +45,10 @@ export const PasskeyListSchema = Type.Object(
   { title: 'PasskeyList' },
 );
 
+export function toPasskeyList(list: { passkeys: PasskeyRow[]; passwordSet: boolean }): Static<typeof PasskeyListSchema> {
+  return { passkeys: list.passkeys.map(toPasskey), password_set: list.passwordSet };
+}
+
 const Descriptor = Type.Object({
   id: Type.String(),
   type: Type.String({ examples: ['public-key'] }),

@@ -12,6 +12,7 @@ import {
   PasskeySchema,
   RegistrationCredential,
   toPasskey,
+  toPasskeyList,
 } from './schemas.js';
 
 const Params = Type.Object({ passkey_id: PasskeyId }, { additionalProperties: false });
@@ -101,10 +102,7 @@ export async function passkeyUserRoutes(app: TypedApp, { registration, passkeys 
         response: { 200: PasskeyListSchema },
       },
     },
-    async (request) => {
-      const { passkeys: rows, passwordSet } = await passkeys.list(principalOf(request).userId);
-      return { passkeys: rows.map(toPasskey), password_set: passwordSet };
-    },
+    async (request) => toPasskeyList(await passkeys.list(principalOf(request).userId)),
   );
 
   app.patch(
@@ -115,6 +113,7 @@ export async function passkeyUserRoutes(app: TypedApp, { registration, passkeys 
         operationId: 'renameOwnPasskey',
         tags: ['passkeys', 'user'],
         summary: 'Rename one of your passkeys',
+        description: 'Names are for the user only: they need not be unique.',
         params: Params,
         body: Type.Object({ name: PasskeyName }, { additionalProperties: false, examples: [{ name: 'Work laptop' }] }),
         response: { 200: Type.Object({ passkey: PasskeySchema }), 404: notFound },
