@@ -231,7 +231,10 @@ export interface PasskeyConfig {
 function passkeyConfig(publicUrl: string, rawRpId: string | undefined, rawOrigins: string | undefined): PasskeyConfig {
   const host = new URL(publicUrl).hostname.toLowerCase();
   const rpId = (rawRpId ?? host).toLowerCase();
-  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(rpId)) throw new ConfigError(`SENTINEL_PASSKEY_RP_ID must be a host name, got "${rpId}"`);
+  // The public URL's host is taken as it is (an IP address there only means browsers will refuse passkeys).
+  if (rawRpId !== undefined && !/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(rpId)) {
+    throw new ConfigError(`SENTINEL_PASSKEY_RP_ID must be a host name, got "${rpId}"`);
+  }
   if (host !== rpId && !host.endsWith(`.${rpId}`)) {
     throw new ConfigError(`SENTINEL_PASSKEY_RP_ID must be SENTINEL_PUBLIC_URL's host or a parent domain of it, got "${rpId}"`);
   }
