@@ -128,6 +128,17 @@ describe('passkey login threats', () => {
     expect((await passkeyLogin(t, authenticator, { counter: 8 })).status).toBe(200);
   });
 
+  it('a login_id expires after 5 minutes', async () => {
+    const { authenticator } = await userWithPasskey();
+    const { login_id, options } = await loginOptions(t);
+    t.clock.advance(5 * 60 + 1);
+    const response = await t.call('POST', '/auth/passkeys/login/verify', {
+      body: { login_id, credential: authenticator.authenticate(options) },
+    });
+    expect(response.status).toBe(401);
+    expect(response.body.type).toContain('invalid_passkey_challenge');
+  });
+
   it('an assertion without user verification is refused: a passkey must be both factors', async () => {
     const { authenticator } = await userWithPasskey();
     expect((await passkeyLogin(t, authenticator, { userVerified: false })).status).toBe(401);
