@@ -65,6 +65,17 @@ describe('POST /user/passkeys/registration/options + /verify', () => {
     expect(await storedPasskeys(user.id)).toHaveLength(1);
   });
 
+  it('one registration challenge serves exactly one of 20 parallel verifications', async () => {
+    const { user, token } = await signedIn();
+    const { body } = await t.call('POST', '/user/passkeys/registration/options', { token });
+    const credential = new SoftAuthenticator('localhost', PASSKEY_ORIGIN).register(body.options);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => t.call('POST', '/user/passkeys/registration/verify', { token, body: { credential } })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, ...Array<number>(19).fill(401)]);
+    expect(await storedPasskeys(user.id)).toHaveLength(1);
+  });
+
   it('refuses a passkey that another account already registered (409)', async () => {
     const a = await signedIn();
     const b = await signedIn();
