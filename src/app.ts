@@ -33,6 +33,7 @@ import { countLoginOutcomes, installHttpMetrics, timePasswords } from './modules
 import { Metrics } from './modules/metrics/metrics.js';
 import { metricsRoutes } from './modules/metrics/routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
+import { passkeyRoutes } from './modules/passkeys/routes.js';
 import { createServices, type Services } from './services.js';
 import { VERSION } from './version.js';
 
@@ -134,6 +135,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
   await app.register(keyRoutes, { keys: services.signingKeys.keys });
   await app.register(accountPageRoutes);
+  await app.register(passkeyRoutes, services.passkeys);
 
   const { ring } = services.signingKeys;
   // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.

@@ -84,6 +84,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://ID.example.com' }).publicUrl).toBe('https://id.example.com');
   });
 
+  it('takes the passkey RP ID from SENTINEL_PUBLIC_URL, or a parent domain of its host, and extra origins', () => {
+    expect(loadConfig({ SENTINEL_PUBLIC_URL: 'https://auth.example.com' }).passkeys).toEqual({
+      rpId: 'auth.example.com',
+      extraOrigins: [],
+    });
+    expect(
+      loadConfig({
+        SENTINEL_PUBLIC_URL: 'https://auth.example.com',
+        SENTINEL_PASSKEY_RP_ID: 'Example.com',
+        SENTINEL_PASSKEY_ORIGINS: 'https://app.example.com, https://admin.example.com/',
+      }).passkeys,
+    ).toEqual({ rpId: 'example.com', extraOrigins: ['https://app.example.com', 'https://admin.example.com'] });
+    expect(() => loadConfig({ SENTINEL_PUBLIC_URL: 'https://auth.example.com', SENTINEL_PASSKEY_RP_ID: 'other.com' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SENTINEL_PASSKEY_ORIGINS: 'https://app.example.com/path' })).toThrow(/SENTINEL_PASSKEY_ORIGINS/);
+  });
+
   it('reads the per-user profile limits, and refuses a byte limit below one profile', () => {
     expect(loadConfig({})).toMatchObject({ maxProfilesPerUserApp: 1000, maxProfileBytesPerUser: 64 * 1024 * 1024 });
     expect(loadConfig({ SENTINEL_MAX_PROFILES_PER_USER_APP: '50', SENTINEL_MAX_PROFILE_BYTES_PER_USER: '1MiB' })).toMatchObject({

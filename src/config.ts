@@ -67,6 +67,8 @@ export interface Config {
   importedHashChecks: ImportedHashCheckLimits;
   /** Where clients reach this instance (no trailing slash): the API document's server, and the start of links in mails. */
   publicUrl: string;
+  /** WebAuthn: the relying party ID (a host name) and the origins besides the public URL's that may use passkeys. */
+  passkeys: PasskeyConfig;
   /** Profiles one user may hold in one app. */
   maxProfilesPerUserApp: number;
   /** profile_data bytes (as stored JSON) one user may hold across all apps. */
@@ -162,7 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
 
-  return {
+  const config: Omit<Config, 'passkeys'> = {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: read('HOST') ?? '127.0.0.1',
     databaseUrl,
@@ -212,6 +214,47 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: publicUrl(read('SENTINEL_PUBLIC_URL') ?? localUrl(read('HOST') ?? '127.0.0.1', integer(env, 'PORT', 3000, 0, 65_535))),
     ...profileLimits(env),
   };
+  return { ...config, passkeys: passkeyConfig(config.publicUrl, read('SENTINEL_PASSKEY_RP_ID'), read('SENTINEL_PASSKEY_ORIGINS')) };
+}
+
+export interface PasskeyConfig {
+  rpId: string;
+  /** Origins (scheme://host[:port]) allowed beyond the public URL's own and the registered apps' https domains. */
+  extraOrigins: string[];
+}
+
+/**
+ * The relying party ID is the public URL's host unless SENTINEL_PASSKEY_RP_ID names a parent
+ * domain of it (so that apps on sibling subdomains can use the same passkeys). Browsers refuse
+ * IP addresses as RP IDs: use a name (`localhost` works for local use).
+ */
+function passkeyConfig(publicUrl: string, rawRpId: string | undefined, rawOrigins: string | undefined): PasskeyConfig {
+  const host = new URL(publicUrl).hostname.toLowerCase();
+  const rpId = (rawRpId ?? host).toLowerCase();
+  // The public URL's host is taken as it is (an IP address there only means browsers will refuse passkeys).
+  if (rawRpId !== undefined && !/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(rpId)) {
+    throw new ConfigError(`SENTINEL_PASSKEY_RP_ID must be a host name, got "${rpId}"`);
+  }
+  if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+    throw new ConfigError(`SENTINEL_PASSKEY_RP_ID must be SENTINEL_PUBLIC_URL's host or a parent domain of it, got "${rpId}"`);
+  }
+  const extraOrigins = (rawOrigins ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      let url: URL;
+      try {
+        url = new URL(origin);
+      } catch {
+        throw new ConfigError(`SENTINEL_PASSKEY_ORIGINS must list origins such as https://app.example.com, got "${origin}"`);
+      }
+      if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin.replace(/\/$/, '')) {
+        throw new ConfigError(`SENTINEL_PASSKEY_ORIGINS must list origins such as https://app.example.com, got "${origin}"`);
+      }
+      return url.origin;
+    });
+  return { rpId, extraOrigins };
 }
 
 function profileLimits(env: Env): Pick<Config, 'maxProfilesPerUserApp' | 'maxProfileBytesPerUser'> {

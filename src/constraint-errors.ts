@@ -2,6 +2,7 @@ import { constraintViolationOf } from './db/errors.js';
 import type { AppError } from './http/errors.js';
 import { accountConstraintErrors } from './modules/accounts/errors.js';
 import { appConstraintErrors } from './modules/apps/errors.js';
+import { passkeyConstraintErrors } from './modules/passkeys/errors.js';
 import { profileConstraintErrors } from './modules/profiles/errors.js';
 
 /** What the violation of one named constraint means to the client. */
@@ -19,6 +20,7 @@ export const constraintErrors: Record<string, ConstraintError> = {
   ...accountConstraintErrors,
   ...appConstraintErrors,
   ...profileConstraintErrors,
+  ...passkeyConstraintErrors,
 };
 
 /** The API error a failed statement means, when it violated a constraint of the table above. */

@@ -31,6 +31,7 @@ import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { ChallengesRepository } from './modules/totp/challenges-repository.js';
 import { OtpChallenges } from './modules/totp/login-challenges.js';
 import { createTotpServices } from './modules/totp/compose.js';
+import { createPasskeyServices } from './modules/passkeys/compose.js';
 
 /**
  * How long a cached user or session is trusted without news of a change. Changes arrive by
@@ -89,14 +90,13 @@ export function createServices({ config, database, secrets, clock, revocationPol
     }),
   );
   const attemptCounters = new AttemptCounters(db, onBackgroundError);
-  const passwordAttempts = new PasswordAttempts(
-    passwords,
-    new AttemptLimiter(
-      attemptCounters,
-      { scope: 'password', maxFailures: config.loginMaxFailures, windowSeconds: config.loginLockoutSeconds, refused: accountLocked },
-      clock,
-    ),
+  // One per-account lockout for every way of signing in (passwords here, passkeys below).
+  const loginLockout = new AttemptLimiter(
+    attemptCounters,
+    { scope: 'password', maxFailures: config.loginMaxFailures, windowSeconds: config.loginLockoutSeconds, refused: accountLocked },
+    clock,
   );
+  const passwordAttempts = new PasswordAttempts(passwords, loginLockout);
   const signingKeys = createKeyServices({
     algorithm: config.jwtAlgorithm,
     database,
@@ -153,6 +153,19 @@ export function createServices({ config, database, secrets, clock, revocationPol
   });
   const auditEvents = new AuditRepository(db);
   const apps = createAppServices({ db, audit, clock });
+  const passkeys = createPasskeyServices({
+    db,
+    users,
+    sessions,
+    lockout: loginLockout,
+    audit,
+    clock,
+    config: config.passkeys,
+    publicUrl: config.publicUrl,
+    rpName: config.totpIssuer,
+    appDomains: apps.allowedOrigins,
+    instanceSecret: secrets.jwtSecret,
+  });
   const profiles = createProfileServices({
     db,
     apps,
@@ -178,6 +191,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     accounts,
     totp,
     otpLogin,
+    passkeys,
     operators,
     auditEvents,
     userImport,

@@ -266,6 +266,60 @@ export const signingKeys = pgTable(
   ],
 );
 
+/**
+ * WebAuthn credentials (passkeys). The credential id and public key are not secrets, but are
+ * stored data all the same: never logged. `sign_count` only ever rises (see docs/passkeys.md).
+ */
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** base64url, as the browser reports it. */
+    credentialId: text('credential_id').notNull(),
+    /** The COSE public key, base64url. */
+    publicKey: text('public_key').notNull(),
+    signCount: bigint('sign_count', { mode: 'number' }).notNull().default(0),
+    transports: text('transports')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    name: text('name').notNull(),
+    aaguid: text('aaguid').notNull(),
+    backedUp: boolean('backed_up').notNull().default(false),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('passkeys_credential_id_key').on(t.credentialId), index('passkeys_user_id_idx').on(t.userId)],
+);
+
+/**
+ * Pending WebAuthn ceremonies: one random challenge each, single-use (`consumed_at`), expiring.
+ * A registration is bound to the session that asked for it; a login to its own id (the
+ * `login_id` the client sends back) and to the app whose API key asked.
+ */
+export const passkeyChallenges = pgTable(
+  'passkey_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    purpose: text('purpose').notNull(),
+    challenge: text('challenge').notNull(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    sessionId: uuid('session_id'),
+    appId: integer('app_id').references(() => apps.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('passkey_challenges_challenge_key').on(t.challenge),
+    index('passkey_challenges_expires_at_idx').on(t.expiresAt),
+    check('passkey_challenges_purpose_check', sql`${t.purpose} IN ('registration', 'login')`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 export type SessionRow = typeof sessions.$inferSelect;
@@ -273,3 +327,4 @@ export type AppRow = typeof apps.$inferSelect;
 export type ProfileRow = typeof profiles.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+export type PasskeyRow = typeof passkeys.$inferSelect;

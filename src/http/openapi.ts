@@ -56,6 +56,7 @@ export async function installOpenApi(app: FastifyInstance, { version, publicUrl 
         { name: 'apps', description: 'Registered apps' },
         { name: 'profiles', description: 'Per-app JSON profiles of users' },
         { name: 'operator', description: 'Administration (operator token required)' },
+        { name: 'passkeys', description: 'WebAuthn passkeys: registration, login, management (docs/passkeys.md)' },
         { name: 'system', description: 'Health and documentation' },
       ],
       components: {

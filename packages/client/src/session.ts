@@ -3,7 +3,14 @@ import { SentinelError } from './errors.js';
 import type { Session } from './types.js';
 
 /** Routes that take their credentials in the body: a 401 there is about those, never about an expired access token. */
-const CREDENTIAL_PATHS = new Set(['/auth/register', '/auth/login', '/auth/verify-otp', '/auth/refresh']);
+const CREDENTIAL_PATHS = new Set([
+  '/auth/register',
+  '/auth/login',
+  '/auth/verify-otp',
+  '/auth/refresh',
+  '/auth/passkeys/login/options',
+  '/auth/passkeys/login/verify',
+]);
 
 /** A full session, or only an access token (a backend acting for the user whose token it was sent). */
 export type Held = Session | { token: string };

@@ -1042,6 +1042,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/user/passkeys/registration/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start registering a passkey: get the WebAuthn creation options
+         * @description Pass `options` to `navigator.credentials.create()` (or `startRegistration({ optionsJSON: options })` of @simplewebauthn/browser), then send the result to POST /user/passkeys/registration/verify with the same access token. The challenge is single-use, valid 5 minutes, and bound to this session. The passkey must be discoverable and user-verified (a PIN, a fingerprint), so that it alone can sign in.
+         */
+        post: operations["passkeyRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user/passkeys/registration/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish registering a passkey
+         * @description Send the authenticator's answer as @simplewebauthn/browser's `startRegistration()` returns it (RegistrationResponseJSON), and optionally a name. The challenge it signed is spent, whatever the outcome.
+         */
+        post: operations["passkeyRegistrationVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your passkeys
+         * @description Oldest first; also says whether the account still has a password.
+         */
+        get: operations["listOwnPasskeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user/passkeys/{passkey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one of your passkeys
+         * @description It can no longer sign in. Refused for the last passkey of an account without a password.
+         */
+        delete: operations["deleteOwnPasskey"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename one of your passkeys
+         * @description Names are for the user only: they need not be unique.
+         */
+        patch: operations["renameOwnPasskey"];
+        trace?: never;
+    };
+    "/user/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove your password (sign in with passkeys only)
+         * @description Needs at least one passkey. Afterwards a password login to the account fails like a wrong password, and the last passkey cannot be deleted. A password comes back through an operator (POST /operator/profile/reset-user-password) or a password-reset mail. Sessions stay.
+         */
+        delete: operations["removeOwnPassword"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/login/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a passkey login: get the WebAuthn request options
+         * @description With an empty body the login is usernameless: the browser offers the discoverable passkeys it holds for this site. With `email` or `username` the options list that account's passkeys (`allowCredentials`); a name of no account gets a made-up passkey, so the answer tells nothing about which accounts exist. Pass `options` to `navigator.credentials.get()` (or `startAuthentication({ optionsJSON: options })`), then send the result with `login_id` to POST /auth/passkeys/login/verify with the same API key. The challenge is single-use and valid 5 minutes.
+         */
+        post: operations["passkeyLoginOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/login/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a passkey login: get a Session
+         * @description Send `login_id` and the authenticator's answer as `startAuthentication()` returns it (AuthenticationResponseJSON). A verified, user-verified passkey counts as both factors: the answer is the same Session as /auth/login's, with no TOTP step. The attempt is spent by the first verification, right or wrong. Refused: a replayed answer, one from an origin this server does not accept, one signed for another attempt's challenge, and a signature counter that went backwards (audited as `passkey.counter_regressed`). Failures count towards the account lockout shared with /auth/login.
+         */
+        post: operations["passkeyLoginVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/users/{userid}/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user's passkeys
+         * @description Oldest first, with whether the account still has a password. Credential ids and public keys are never shown.
+         */
+        get: operations["operatorListPasskeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/users/{userid}/passkeys/{passkey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user's passkey
+         * @description It can no longer sign in; the user's sessions stay (end them with the sessions routes if the device was stolen). The last passkey of an account without a password is refused: set a password first (POST /operator/profile/reset-user-password).
+         */
+        delete: operations["operatorDeletePasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -9263,6 +9447,1183 @@ export interface operations {
                 };
             };
             /** @description HS256 signs: its secret is configuration, not a key (`key_rotation_unavailable`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    passkeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** PasskeyCreationOptions */
+                        options: {
+                            rp: {
+                                /** @example example.com */
+                                id?: string;
+                                /** @example Sentinel */
+                                name: string;
+                            };
+                            user: {
+                                id: string;
+                                name: string;
+                                displayName: string;
+                            };
+                            /** @description base64url, single-use, valid 5 minutes */
+                            challenge: string;
+                            pubKeyCredParams: {
+                                alg: number;
+                                /** @example public-key */
+                                type: string;
+                            }[];
+                            timeout?: number;
+                            /** @description The passkeys the user already has */
+                            excludeCredentials?: {
+                                id: string;
+                                /** @example public-key */
+                                type: string;
+                                /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                                transports?: string[];
+                            }[];
+                            authenticatorSelection?: {
+                                authenticatorAttachment?: string;
+                                residentKey?: string;
+                                requireResidentKey?: boolean;
+                                userVerification?: string;
+                            };
+                            hints?: string[];
+                            attestation?: string;
+                            extensions?: {
+                                credProps?: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    passkeyRegistrationVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Laptop",
+                 *       "credential": {
+                 *         "id": "q2d6Yw",
+                 *         "rawId": "q2d6Yw",
+                 *         "type": "public-key",
+                 *         "response": {
+                 *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0",
+                 *           "attestationObject": "o2NmbXRkbm9uZQ",
+                 *           "transports": [
+                 *             "internal"
+                 *           ]
+                 *         },
+                 *         "clientExtensionResults": {}
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A name the user chooses
+                     * @example Laptop
+                     */
+                    name?: string;
+                    /** PasskeyRegistrationCredential */
+                    credential: {
+                        /**
+                         * @description The credential id
+                         * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                         */
+                        id: string;
+                        /**
+                         * @description The credential id
+                         * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                         */
+                        rawId: string;
+                        /** @enum {string} */
+                        type: "public-key";
+                        response: {
+                            /**
+                             * @description Client data (origin, challenge)
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            clientDataJSON: string;
+                            /**
+                             * @description Attestation object (the new public key)
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            attestationObject: string;
+                            /**
+                             * @description Authenticator data
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            authenticatorData?: string;
+                            /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                            transports?: string[];
+                            publicKeyAlgorithm?: number;
+                            /**
+                             * @description SPKI public key
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            publicKey?: string;
+                        };
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        /** @description As the browser reports them */
+                        clientExtensionResults: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Passkey */
+                        passkey: {
+                            /**
+                             * Format: uuid
+                             * @description Passkey id (UUID)
+                             * @example 5b0f6a53-1d7e-4d2b-9f0a-0c7c3c1a9e21
+                             */
+                            passkey_id: string;
+                            /** @example Laptop */
+                            name: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            last_used_at: string | null;
+                            /**
+                             * @description Synced by a passkey provider (multi-device), as the authenticator reports it
+                             * @example true
+                             */
+                            backed_up: boolean;
+                            /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                            transports: string[];
+                        };
+                    };
+                };
+            };
+            /** @description The answer does not verify: wrong origin or RP ID, no user verification, bad attestation (`passkey_registration_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No live registration challenge of this session matches (`invalid_passkey_challenge`), or a bad access token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This passkey is already registered (`passkey_exists`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOwnPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkeys: {
+                            /**
+                             * Format: uuid
+                             * @description Passkey id (UUID)
+                             * @example 5b0f6a53-1d7e-4d2b-9f0a-0c7c3c1a9e21
+                             */
+                            passkey_id: string;
+                            /** @example Laptop */
+                            name: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            last_used_at: string | null;
+                            /**
+                             * @description Synced by a passkey provider (multi-device), as the authenticator reports it
+                             * @example true
+                             */
+                            backed_up: boolean;
+                            /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                            transports: string[];
+                        }[];
+                        /**
+                         * @description Whether the account still has a password
+                         * @example true
+                         */
+                        password_set: boolean;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOwnPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Passkey id (UUID)
+                 * @example 5b0f6a53-1d7e-4d2b-9f0a-0c7c3c1a9e21
+                 */
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No passkey with this id on your account (`passkey_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The last passkey of an account without a password (`last_way_in`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renameOwnPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Passkey id (UUID)
+                 * @example 5b0f6a53-1d7e-4d2b-9f0a-0c7c3c1a9e21
+                 */
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Work laptop"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A name the user chooses
+                     * @example Laptop
+                     */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Passkey */
+                        passkey: {
+                            /**
+                             * Format: uuid
+                             * @description Passkey id (UUID)
+                             * @example 5b0f6a53-1d7e-4d2b-9f0a-0c7c3c1a9e21
+                             */
+                            passkey_id: string;
+                            /** @example Laptop */
+                            name: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            last_used_at: string | null;
+                            /**
+                             * @description Synced by a passkey provider (multi-device), as the authenticator reports it
+                             * @example true
+                             */
+                            backed_up: boolean;
+                            /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                            transports: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No passkey with this id on your account (`passkey_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeOwnPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example Done */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account has no passkey (`passkey_required`) or no password (`password_not_set`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    passkeyLoginOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example johndo@example.com */
+                    email?: string;
+                    username?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The login attempt this challenge belongs to; send it back to /auth/passkeys/login/verify
+                         * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                         */
+                        login_id: string;
+                        /** PasskeyRequestOptions */
+                        options: {
+                            /** @description base64url, single-use, valid 5 minutes */
+                            challenge: string;
+                            timeout?: number;
+                            /** @example example.com */
+                            rpId?: string;
+                            /** @description Empty for a usernameless login */
+                            allowCredentials?: {
+                                id: string;
+                                /** @example public-key */
+                                type: string;
+                                /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                                transports?: string[];
+                            }[];
+                            userVerification?: string;
+                            hints?: string[];
+                            extensions?: {
+                                credProps?: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid X-API-KEY (`invalid_api_key`) */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (`rate_limited`), or the account is locked after failed logins (`account_locked`); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    passkeyLoginVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "login_id": "0b5c2c7e-8d43-4c52-9a57-1c2f5a0d7e11",
+                 *       "credential": {
+                 *         "id": "q2d6Yw",
+                 *         "rawId": "q2d6Yw",
+                 *         "type": "public-key",
+                 *         "response": {
+                 *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+                 *           "authenticatorData": "SZYN5YgO",
+                 *           "signature": "MEUCIQ"
+                 *         },
+                 *         "clientExtensionResults": {}
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description The login attempt this challenge belongs to; send it back to /auth/passkeys/login/verify
+                     * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                     */
+                    login_id: string;
+                    /** PasskeyAuthenticationCredential */
+                    credential: {
+                        /**
+                         * @description The credential id
+                         * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                         */
+                        id: string;
+                        /**
+                         * @description The credential id
+                         * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                         */
+                        rawId: string;
+                        /** @enum {string} */
+                        type: "public-key";
+                        response: {
+                            /**
+                             * @description Client data (origin, challenge)
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            clientDataJSON: string;
+                            /**
+                             * @description Authenticator data (RP ID hash, flags, counter)
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            authenticatorData: string;
+                            /**
+                             * @description The signature over authenticatorData and the client data hash
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            signature: string;
+                            /**
+                             * @description The user handle stored with a discoverable passkey
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            userHandle?: string;
+                        };
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        /** @description As the browser reports them */
+                        clientExtensionResults: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Access token (JWT, HS256)
+                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...
+                         */
+                        token: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                        /**
+                         * @description Seconds until the access token expires
+                         * @example 900
+                         */
+                        expires_in: number;
+                        /**
+                         * @description Opaque, single-use; rotate with POST /auth/refresh
+                         * @example Yp2q...
+                         */
+                        refresh_token: string;
+                        /** User */
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, expired or used `login_id`, or one issued through another app (`invalid_passkey_challenge`); a passkey that is unknown, does not verify, or whose counter went backwards (`invalid_passkey`); missing or invalid X-API-KEY */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (`rate_limited`), or the account is locked after failed logins (`account_locked`); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorListPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description User id (UUID)
+                 * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                 */
+                userid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkeys: {
+                            /**
+                             * Format: uuid
+                             * @description Passkey id (UUID)
+                             * @example 5b0f6a53-1d7e-4d2b-9f0a-0c7c3c1a9e21
+                             */
+                            passkey_id: string;
+                            /** @example Laptop */
+                            name: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            last_used_at: string | null;
+                            /**
+                             * @description Synced by a passkey provider (multi-device), as the authenticator reports it
+                             * @example true
+                             */
+                            backed_up: boolean;
+                            /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                            transports: string[];
+                        }[];
+                        /**
+                         * @description Whether the account still has a password
+                         * @example true
+                         */
+                        password_set: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No active user with this id (`user_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorDeletePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description User id (UUID)
+                 * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                 */
+                userid: string;
+                /**
+                 * @description Passkey id (UUID)
+                 * @example 5b0f6a53-1d7e-4d2b-9f0a-0c7c3c1a9e21
+                 */
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No active user with this id (`user_not_found`), or no such passkey of theirs (`passkey_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The last passkey of an account without a password (`last_way_in`) */
             409: {
                 headers: {
                     [name: string]: unknown;
