@@ -105,6 +105,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   installNotModified(app);
   installAuth(app, {
     verifyAccessToken: (token) => accessChecks.verify(token),
+    verifyCachedAccessToken: (token) => accessChecks.verifyCached(token),
     // A generated key can be rotated while this process runs (sentinel api-key rotate): read it from the database.
     verifyApiKey: apiKeyVerifier(
       config.apiKey === undefined

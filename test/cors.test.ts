@@ -54,4 +54,16 @@ describe('CORS from registered app domains', () => {
     expect((await preflight('https://notes.example.com')).headers['access-control-allow-origin']).toBeUndefined();
     expect((await preflight('https://eu.example.org')).headers['access-control-allow-origin']).toBe('https://eu.example.org');
   });
+
+  it('answers requests without an Origin with Vary: Origin and no grant, and refuses a preflight without one', async () => {
+    const plain = await t.app.inject({ method: 'GET', url: '/app/all' });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers.vary).toBe('Origin');
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+    const granted = await t.app.inject({ method: 'GET', url: '/app/all', headers: { origin: 'https://eu.example.org' } });
+    expect(granted.headers.vary).toBe('Origin');
+    const noOrigin = await t.app.inject({ method: 'OPTIONS', url: '/auth/login', headers: { 'access-control-request-method': 'POST' } });
+    expect(noOrigin.statusCode).toBe(404);
+    expect(noOrigin.headers['access-control-allow-methods']).toBeUndefined();
+  });
 });

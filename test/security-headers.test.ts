@@ -32,6 +32,22 @@ describe('security headers', () => {
     }
   });
 
+  it("sends helmet 8's other defaults too, value for value, on answers and errors alike", async () => {
+    for (const response of [await t.call('GET', '/healthz'), await t.call('GET', '/auth/verify')]) {
+      expect(response.headers).toMatchObject({
+        'content-security-policy': "default-src 'none';base-uri 'none';form-action 'none';frame-ancestors 'none'",
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+        'origin-agent-cluster': '?1',
+        'x-dns-prefetch-control': 'off',
+        'x-download-options': 'noopen',
+        'x-frame-options': 'SAMEORIGIN',
+        'x-permitted-cross-domain-policies': 'none',
+        'x-xss-protection': '0',
+      });
+    }
+  });
+
   it('answers with them on errors outside any route too: unknown paths and bad JSON', async () => {
     const unknown = await t.call('GET', '/no/such/route');
     expect(unknown.status).toBe(404);

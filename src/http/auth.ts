@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler, onRequestHookHandler } from 'fastify';
 import type { BodyType } from './content-types.js';
 import { AppError, HttpErrors } from './errors.js';
 
@@ -39,6 +39,12 @@ export interface Authenticators {
   /** Resolves a bearer token, or throws a 401 AppError. */
   verifyAccessToken(token: string): Promise<Principal>;
   verifyApiKey(key: string): Promise<ApiClient | undefined>;
+  /**
+   * verifyAccessToken without waiting, when it can answer from memory: the same Principal or
+   * 401, or undefined to fall back to verifyAccessToken. Optional; a repeated token then
+   * costs the guard no promise.
+   */
+  verifyCachedAccessToken?(token: string): Principal | undefined;
 }
 
 declare module 'fastify' {
@@ -61,22 +67,18 @@ export function installAuth(app: FastifyInstance, authenticators: Authenticators
   app.decorateRequest('principal', undefined);
   app.decorateRequest('apiClient', undefined);
 
-  const guards: Record<AuthMode, onRequestAsyncHookHandler | undefined> = {
+  const apiKeyGuard: onRequestAsyncHookHandler = async (request) => {
+    const key = request.headers['x-api-key'];
+    if (typeof key !== 'string' || key === '') throw HttpErrors.invalidApiKey('Send your API key in the X-API-KEY header');
+    const client = await authenticators.verifyApiKey(key);
+    if (!client) throw HttpErrors.invalidApiKey('The X-API-KEY is not a valid API key');
+    request.apiClient = client;
+  };
+  const guards: Record<AuthMode, onRequestAsyncHookHandler | onRequestHookHandler | undefined> = {
     none: undefined,
-    apiKey: async (request) => {
-      const key = request.headers['x-api-key'];
-      if (typeof key !== 'string' || key === '') throw HttpErrors.invalidApiKey('Send your API key in the X-API-KEY header');
-      const client = await authenticators.verifyApiKey(key);
-      if (!client) throw HttpErrors.invalidApiKey('The X-API-KEY is not a valid API key');
-      request.apiClient = client;
-    },
-    user: async (request) => {
-      request.principal = await authenticators.verifyAccessToken(bearerToken(request));
-    },
-    operator: async (request) => {
-      request.principal = await authenticators.verifyAccessToken(bearerToken(request));
-      if (!request.principal.operator) throw HttpErrors.forbidden('This route needs an operator');
-    },
+    apiKey: apiKeyGuard,
+    user: bearerGuard(authenticators, false),
+    operator: bearerGuard(authenticators, true),
   };
 
   app.addHook('onRoute', (route) => {
@@ -88,6 +90,31 @@ export function installAuth(app: FastifyInstance, authenticators: Authenticators
     const guard = guards[mode];
     if (guard) route.onRequest = [guard, ...toArray(route.onRequest)];
   });
+}
+
+/**
+ * The guard of bearer routes. A callback hook rather than an async one: a token answered from
+ * memory (the usual case) passes without a promise; others wait for verifyAccessToken.
+ */
+function bearerGuard(authenticators: Authenticators, operatorOnly: boolean): onRequestHookHandler {
+  const admit = (request: FastifyRequest, principal: Principal): AppError | undefined => {
+    request.principal = principal;
+    return operatorOnly && !principal.operator ? HttpErrors.forbidden('This route needs an operator') : undefined;
+  };
+  return (request, _reply, done) => {
+    let token: string;
+    try {
+      token = bearerToken(request);
+      const principal = authenticators.verifyCachedAccessToken?.(token);
+      if (principal) return done(admit(request, principal));
+    } catch (error) {
+      return done(error as Error);
+    }
+    authenticators.verifyAccessToken(token).then(
+      (principal) => done(admit(request, principal)),
+      (error: Error) => done(error),
+    );
+  };
 }
 
 function bearerToken(request: FastifyRequest): string {

@@ -1,7 +1,7 @@
 import type { Principal } from '../../http/auth.js';
 import { HttpErrors } from '../../http/errors.js';
 import type { ChangeAwareCache } from './change-aware-cache.js';
-import type { AccessTokens } from './tokens.js';
+import type { AccessClaims, AccessTokens } from './tokens.js';
 
 /** The account a token check answers with: what the users table holds, but never the password. */
 export type AccountSnapshot = Principal['user'];
@@ -31,24 +31,51 @@ export class AccessChecks {
 
   async verify(token: string): Promise<Principal> {
     const { tokens, accounts, sessions } = this.deps;
-    const claims = await tokens.verify(token);
-    // Only a holder of the signing key can name another user's session, or one that never
-    // existed; the check is cheap, so it is made all the same. Ids that are not UUIDs are not
-    // sent to the database, which would refuse them with an error.
-    if (!UUID.test(claims.sessionId) || !UUID.test(claims.userId)) throw HttpErrors.invalidToken('The access token is not valid');
-    const session = sessions.cached(claims.sessionId) ?? (await sessions.load(claims.sessionId));
-    if (!session || session.userId !== claims.userId) throw HttpErrors.invalidToken('The access token is not valid');
-    if (session.ended) throw HttpErrors.invalidToken('The session has ended; log in again');
-    const user = accounts.cached(claims.userId) ?? (await accounts.load(claims.userId));
-    if (!user || user.deletedAt) throw HttpErrors.invalidToken('The account no longer exists');
-    return {
-      userId: user.id,
-      sessionId: claims.sessionId,
-      operator: user.operator,
-      email: user.email,
-      username: user.username,
-      expiresAt: claims.expiresAt,
-      user,
-    };
+    const claims = checkIds(await tokens.verify(token));
+    checkSession(claims, sessions.cached(claims.sessionId) ?? (await sessions.load(claims.sessionId)));
+    return principalOf(claims, accounts.cached(claims.userId) ?? (await accounts.load(claims.userId)));
   }
+
+  /**
+   * verify without waiting, when everything it needs is in memory (a token seen before, its
+   * session and account cached): the same Principal or 401, or undefined when verify must
+   * read. The auth guard tries this first, so a repeated token costs no promise.
+   */
+  verifyCached(token: string): Principal | undefined {
+    const { tokens, accounts, sessions } = this.deps;
+    const remembered = tokens.verifyRemembered(token);
+    if (!remembered) return undefined;
+    const claims = checkIds(remembered);
+    const session = sessions.cached(claims.sessionId);
+    if (!session) return undefined;
+    checkSession(claims, session);
+    const user = accounts.cached(claims.userId);
+    return user && principalOf(claims, user);
+  }
+}
+
+// Only a holder of the signing key can name another user's session, or one that never
+// existed; the check is cheap, so it is made all the same. Ids that are not UUIDs are not
+// sent to the database, which would refuse them with an error.
+function checkIds(claims: AccessClaims): AccessClaims {
+  if (!UUID.test(claims.sessionId) || !UUID.test(claims.userId)) throw HttpErrors.invalidToken('The access token is not valid');
+  return claims;
+}
+
+function checkSession(claims: AccessClaims, session: SessionOwner | undefined): void {
+  if (!session || session.userId !== claims.userId) throw HttpErrors.invalidToken('The access token is not valid');
+  if (session.ended) throw HttpErrors.invalidToken('The session has ended; log in again');
+}
+
+function principalOf(claims: AccessClaims, user: AccountSnapshot | undefined): Principal {
+  if (!user || user.deletedAt) throw HttpErrors.invalidToken('The account no longer exists');
+  return {
+    userId: user.id,
+    sessionId: claims.sessionId,
+    operator: user.operator,
+    email: user.email,
+    username: user.username,
+    expiresAt: claims.expiresAt,
+    user,
+  };
 }

@@ -76,7 +76,19 @@ export class AccessTokens {
 
   /** The token's claims if it is well signed, unexpired and its session not revoked; otherwise throws a 401. */
   async verify(token: string): Promise<AccessClaims> {
-    const claims = this.verified.get(token) ?? (await this.checkSignature(token));
+    return this.verifyRemembered(token) ?? this.live(token, await this.checkSignature(token));
+  }
+
+  /**
+   * verify without waiting, for a token whose signature this process has already checked:
+   * its claims (or the same 401 as verify), or undefined when the signature must be checked.
+   */
+  verifyRemembered(token: string): AccessClaims | undefined {
+    const claims = this.verified.get(token);
+    return claims && this.live(token, claims);
+  }
+
+  private live(token: string, claims: AccessClaims): AccessClaims {
     if (claims.expiresAt.getTime() <= this.clock().getTime()) {
       this.verified.delete(token);
       throw HttpErrors.invalidToken('The access token has expired; refresh it or log in again');

@@ -8,12 +8,16 @@ import type { LoginOutcome, Metrics } from './metrics.js';
 /** Label of requests no route matched: their raw paths would make one series per path a scanner tries. */
 const UNMATCHED = 'unmatched';
 
-/** Counts and times every answer by route template (`/operator/users/:userid`), never by raw path. */
+/**
+ * Counts and times every answer by route template (`/operator/users/:userid`), never by raw
+ * path. A callback hook: on every request, an async one would cost a promise for nothing.
+ */
 export function installHttpMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? UNMATCHED, status_code: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 }
 

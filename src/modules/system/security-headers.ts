@@ -1,5 +1,6 @@
-import helmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * What a browser may do with an answer that is data: nothing. No script, style, frame or
@@ -49,16 +50,41 @@ export const ACCOUNT_POLICY = [
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 
 /**
- * The headers a security-header plugin sets, tuned for an API: `X-Content-Type-Options:
- * nosniff`, `Referrer-Policy: no-referrer`, a deny-all content security policy (the docs
- * page sets its own, see DOCS_POLICY), `Cross-Origin-Resource-Policy: same-origin` (CORS
- * requests from apps are not affected), and HSTS when SENTINEL_PUBLIC_URL is https.
+ * The headers every answer carries, tuned for an API: `X-Content-Type-Options: nosniff`,
+ * `Referrer-Policy: no-referrer`, a deny-all content security policy (the docs and account
+ * pages set their own, see DOCS_POLICY and ACCOUNT_POLICY), `Cross-Origin-Resource-Policy:
+ * same-origin` (CORS requests from apps are not affected), HSTS when SENTINEL_PUBLIC_URL is
+ * https, and the rest of helmet's defaults.
+ *
+ * helmet decides the values; it runs once, here, against a recording response, because they
+ * are the same on every answer and its middleware rebuilt them on every request (about a tenth
+ * of a token check's CPU: docs/benchmarks.md).
  */
-export async function installSecurityHeaders(app: FastifyInstance, { publicUrl }: { publicUrl: string }): Promise<void> {
-  await app.register(helmet, {
-    global: true,
+export function securityHeaders({ publicUrl }: { publicUrl: string }): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  let failure: unknown;
+  helmet({
     contentSecurityPolicy: { useDefaults: false, directives: API_POLICY },
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: publicUrl.startsWith('https:') ? { maxAge: ONE_YEAR_SECONDS, includeSubDomains: true } : false,
-  });
+  })({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => (failure = error));
+  if (failure) throw failure;
+  return headers;
+}
+
+/**
+ * Sets them in onRequest, as helmet's plugin did, so they are on errors and 404s too, and a
+ * route that sets one of them (a page's own policy) overrides it.
+ */
+export async function installSecurityHeaders(app: FastifyInstance, options: { publicUrl: string }): Promise<void> {
+  const headers = Object.entries(securityHeaders(options));
+  const setHeaders: onRequestHookHandler = (_request, reply, done) => {
+    for (const [name, value] of headers) reply.header(name, value);
+    done();
+  };
+  app.addHook('onRequest', setHeaders);
 }
