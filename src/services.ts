@@ -31,6 +31,7 @@ import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { ChallengesRepository } from './modules/totp/challenges-repository.js';
 import { OtpChallenges } from './modules/totp/login-challenges.js';
 import { createTotpServices } from './modules/totp/compose.js';
+import { createWebhookServices } from './modules/webhooks/compose.js';
 
 /**
  * How long a cached user or session is trusted without news of a change. Changes arrive by
@@ -66,6 +67,16 @@ export function createServices({ config, database, secrets, clock, revocationPol
   const users = new UsersRepository(db, (id) => accountCache.forget(id));
   const sessionsRepository = new SessionsRepository(db);
   const audit = new AuditLog(db);
+  const webhooks = createWebhookServices({
+    database,
+    audit,
+    clock,
+    config: config.webhooks,
+    encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
+    appExists: async (appId) => (await apps.repository.findById(appId)) !== undefined,
+    onBackgroundError,
+  });
+  const events = webhooks.outbox;
   const otpChallenges = new ChallengesRepository(db);
 
   const accessTtlMs = config.accessTokenTtlSeconds * 1000;
@@ -124,9 +135,10 @@ export function createServices({ config, database, secrets, clock, revocationPol
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     clock,
     secondFactor: new OtpChallenges({ challenges: otpChallenges, audit, clock }),
+    events,
   });
-  const accounts = new AccountService({ db, users, passwords, passwordAttempts, sessions, audit, passwordImporter: importer });
-  const userImport = new UserImportService({ db, repository: importRepository, audit, importer, passwords });
+  const accounts = new AccountService({ db, users, passwords, passwordAttempts, sessions, audit, passwordImporter: importer, events });
+  const userImport = new UserImportService({ db, repository: importRepository, audit, importer, passwords, events });
   const { totp, otpLogin } = createTotpServices({
     db,
     users,
@@ -138,6 +150,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
     issuer: config.totpIssuer,
+    events,
   });
   const operators = createOperatorServices({
     db,
@@ -149,9 +162,10 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     deletedUserRetentionSeconds: config.deletedUserRetentionSeconds,
     onBackgroundError,
+    events,
   });
   const auditEvents = new AuditRepository(db);
-  const apps = createAppServices({ db, audit, clock });
+  const apps = createAppServices({ db, audit, clock, events });
   const profiles = createProfileServices({
     db,
     apps,
@@ -160,6 +174,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     profileMaxBytes: config.profileMaxBytes,
     limits: { perUserApp: config.maxProfilesPerUserApp, bytesPerUser: config.maxProfileBytesPerUser },
+    events,
   });
 
   return {
@@ -181,5 +196,6 @@ export function createServices({ config, database, secrets, clock, revocationPol
     auditEvents,
     userImport,
     profiles,
+    webhooks,
   };
 }
