@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { queryRows, type Executor } from '../../db/client.js';
 
 /** A delivery claimed for one attempt, with what is needed to send it. */
 export interface ClaimedDelivery {
@@ -33,7 +33,9 @@ export class DeliveriesRepository {
    * takes it while this one sends. A server that dies mid-send leaves it due again then.
    */
   async claim(limit: number, now: Date, leaseUntil: Date): Promise<ClaimedDelivery[]> {
-    const result = await this.db.execute(sql`
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      sql`
       WITH due AS (
         SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
         WHERE d.status = 'pending' AND d.next_attempt_at <= ${now.toISOString()}::timestamptz AND w.enabled
@@ -45,8 +47,9 @@ export class DeliveriesRepository {
         FROM due WHERE d.id = due.id
         RETURNING d.id, d.event_id, d.payload, d.attempts, d.give_up_at, d.webhook_id
       )
-      SELECT c.*, w.url, w.secret_sealed FROM claimed c JOIN webhooks w ON w.id = c.webhook_id`);
-    return rowsOf(result).map((row) => ({
+      SELECT c.*, w.url, w.secret_sealed FROM claimed c JOIN webhooks w ON w.id = c.webhook_id`,
+    );
+    return rows.map((row) => ({
       id: Number(row.id),
       eventId: String(row.event_id),
       payload: String(row.payload),
@@ -81,21 +84,18 @@ export class DeliveriesRepository {
 
   /** When the earliest pending delivery of an enabled webhook is due; undefined when none is. */
   async nextDue(): Promise<Date | undefined> {
-    const result = await this.db.execute(sql`
-      SELECT min(d.next_attempt_at) AS at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-      WHERE d.status = 'pending' AND w.enabled`);
-    const at = rowsOf(result)[0]?.at;
-    return at ? new Date(at as string) : undefined;
+    const [row] = await queryRows<{ at: Date | string | null }>(
+      this.db,
+      sql`SELECT min(d.next_attempt_at) AS at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+          WHERE d.status = 'pending' AND w.enabled`,
+    );
+    const at = row?.at;
+    return at ? new Date(at) : undefined;
   }
 
   /** Deliveries not yet delivered nor given up, for the metrics. */
   async backlog(): Promise<number> {
-    const result = await this.db.execute(sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`);
-    return Number(rowsOf(result)[0]?.n ?? 0);
+    const [row] = await queryRows<{ n: number }>(this.db, sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`);
+    return Number(row?.n ?? 0);
   }
-}
-
-/** node-postgres answers `{ rows }`, PGlite `{ rows }` too; both through Drizzle's execute. */
-export function rowsOf(result: unknown): Record<string, unknown>[] {
-  return ((result as { rows?: Record<string, unknown>[] }).rows ?? (result as Record<string, unknown>[])) as Record<string, unknown>[];
 }
