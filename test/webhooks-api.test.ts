@@ -149,9 +149,8 @@ describe('/operator/webhooks', () => {
         const { id } = await subscribe(t, token, { url: r.url, events: ['app.updated'] });
         await t.call('PATCH', `/operator/webhooks/${id}`, { token, body: { enabled: false } });
         policy().allowPrivate = false;
-        await t.database.db.transaction((tx) => t.services.webhooks.outbox.emit(tx, { type: 'app.updated', data: {} }));
-        // Stored while disabled? No: a disabled webhook queues nothing. Enable, then emit.
-        await t.database.db.execute(sql`UPDATE webhooks SET enabled = true WHERE id = ${id}`);
+        // As if its host's DNS now answered a private address: the check at delivery refuses it.
+        await t.call('PATCH', `/operator/webhooks/${id}`, { token, body: { enabled: true } });
         await t.database.db.transaction((tx) => t.services.webhooks.outbox.emit(tx, { type: 'app.updated', data: {} }));
         const deliveries = async () => (await t.call('GET', `/operator/webhooks/${id}/deliveries`, { token })).body.deliveries;
         expect(await within(5000, async () => (await deliveries())[0]?.attempts.length >= 1)).toBe(true);
