@@ -20,6 +20,8 @@ export interface Receiver {
   received: Received[];
   /** The bodies of requests answered 2xx, parsed. */
   accepted(): { type: string; timestamp: string; data: any }[];
+  /** Requests received and not yet answered. */
+  holding(): number;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export interface Receiver {
 export async function startReceiver(answer: Answer = () => ({ status: 204 }), port = 0): Promise<Receiver> {
   const received: Received[] = [];
   const statuses: number[] = [];
+  let answered = 0;
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -38,6 +41,7 @@ export async function startReceiver(answer: Answer = () => ({ status: 204 }), po
       setTimeout(() => {
         response.writeHead(status, headers);
         response.end('ok');
+        answered += 1;
       }, delayMs ?? 0);
     });
   });
@@ -48,6 +52,7 @@ export async function startReceiver(answer: Answer = () => ({ status: 204 }), po
     port: actual,
     received,
     accepted: () => received.filter((_, i) => statuses[i]! >= 200 && statuses[i]! < 300).map((entry) => JSON.parse(entry.body)),
+    holding: () => received.length - answered,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
