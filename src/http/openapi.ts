@@ -56,6 +56,7 @@ export async function installOpenApi(app: FastifyInstance, { version, publicUrl 
         { name: 'apps', description: 'Registered apps' },
         { name: 'profiles', description: 'Per-app JSON profiles of users' },
         { name: 'operator', description: 'Administration (operator token required)' },
+        { name: 'webhooks', description: 'Signed event deliveries to your URLs (docs/webhooks.md)' },
         { name: 'system', description: 'Health and documentation' },
       ],
       components: {

@@ -72,7 +72,12 @@ const AttemptSchema = Type.Object(
     attempted_at: Timestamp(),
     duration_ms: Type.Integer({ examples: [42] }),
     status_code: Nullable(Type.Integer({ description: 'The HTTP status answered; null when none came', examples: [500] })),
-    error: Nullable(Type.String({ description: 'Why no answer came (timeout, refused address...)', examples: [null] })),
+    error: Nullable(
+      Type.String({
+        description: 'Why no answer came (timeout, refused address...)',
+        examples: ['ECONNREFUSED: connect ECONNREFUSED 203.0.113.7:443'],
+      }),
+    ),
   },
   { title: 'WebhookAttempt' },
 );
