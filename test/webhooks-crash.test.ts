@@ -31,20 +31,21 @@ describe('sentinel serve killed with an event in its outbox', () => {
     const first = await startServer(env);
     const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    const login = await (
+    const login: any = await (
       await post(`${first.url}/auth/login`, { email: 'op@example.com', password: 'operator password' }, { 'x-api-key': API_KEY })
     ).json();
     const auth = { authorization: `Bearer ${login.token}` };
-    const hook = await (await post(`${first.url}/operator/webhooks`, { url: absent.url, events: ['user.created'] }, auth)).json();
+    const hook: any = await (await post(`${first.url}/operator/webhooks`, { url: absent.url, events: ['user.created'] }, auth)).json();
     const registered = await post(
       `${first.url}/auth/register`,
       { user_info: { username: 'ada', email: 'ada@example.com' }, password: 'analytical engine' },
       { 'x-api-key': API_KEY },
     );
     expect(registered.status).toBe(201);
-    const userId = (await registered.json()).user.user_id;
+    const userId = ((await registered.json()) as any).user.user_id;
     const deliveries = async (base: string) =>
-      (await (await fetch(`${base}/operator/webhooks/${hook.webhook.webhook_id}/deliveries`, { headers: auth })).json()).deliveries;
+      ((await (await fetch(`${base}/operator/webhooks/${hook.webhook.webhook_id}/deliveries`, { headers: auth })).json()) as any)
+        .deliveries;
     expect(await within(10_000, async () => (await deliveries(first.url))[0]?.attempts.length === 1)).toBe(true);
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
