@@ -5,6 +5,8 @@ import type { TestApp } from './helpers/app.js';
 import { within } from './helpers/eventually.js';
 import { createWebhookTestApp, startReceiver, subscribe, type Receiver } from './helpers/webhooks.js';
 
+const METRICS_TOKEN = 'metrics-token-for-webhook-tests';
+
 describe('/operator/webhooks', () => {
   let t: TestApp;
   let token: string;
@@ -17,7 +19,7 @@ describe('/operator/webhooks', () => {
     ).map((row) => row.action);
 
   beforeAll(async () => {
-    t = await createWebhookTestApp();
+    t = await createWebhookTestApp({}, { metricsToken: METRICS_TOKEN });
     const operator = await t.createOperator();
     operatorId = operator.id;
     token = (await t.login(operator)).token;
@@ -182,5 +184,25 @@ describe('/operator/webhooks', () => {
     } finally {
       await Promise.all([target.close(), redirecting.close()]);
     }
+  });
+
+  it('GET /metrics shows the backlog: deliveries not yet delivered nor failed', async () => {
+    const backlog = async () => {
+      const text = (await t.call('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text;
+      return Number(/^sentinel_webhook_deliveries_pending (\d+)$/m.exec(text)?.[1]);
+    };
+    // This test's webhook alone, so nothing else is delivered meanwhile.
+    for (const { webhook_id } of (await t.call('GET', '/operator/webhooks', { token })).body.webhooks) {
+      await t.call('DELETE', `/operator/webhooks/${webhook_id}`, { token });
+    }
+    expect(await backlog()).toBe(0);
+    const down = await startReceiver();
+    await down.close();
+    const { id } = await subscribe(t, token, { url: down.url, events: ['app.deleted'] });
+    for (let i = 0; i < 3; i++)
+      await t.database.db.transaction((tx) => t.services.webhooks.outbox.emit(tx, { type: 'app.deleted', data: { i } }));
+    expect(await backlog()).toBe(3);
+    await t.call('DELETE', `/operator/webhooks/${id}`, { token });
+    expect(await backlog()).toBe(0);
   });
 });

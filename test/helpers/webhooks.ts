@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { loadConfig, type WebhookConfig } from '../../src/config.js';
+import { loadConfig, type Config, type WebhookConfig } from '../../src/config.js';
 import { createTestApp, type TestApp } from './app.js';
 
 /** A request a receiver got. */
@@ -73,8 +73,8 @@ export function testWebhookConfig(overrides: Partial<WebhookConfig> = {}): Webho
   };
 }
 
-export function createWebhookTestApp(overrides: Partial<WebhookConfig> = {}): Promise<TestApp> {
-  return createTestApp({ config: { webhooks: testWebhookConfig(overrides) } });
+export function createWebhookTestApp(overrides: Partial<WebhookConfig> = {}, config: Partial<Config> = {}): Promise<TestApp> {
+  return createTestApp({ config: { ...config, webhooks: testWebhookConfig(overrides) } });
 }
 
 /** Subscribes `url` through the API as an operator; answers the webhook and its secret. */
