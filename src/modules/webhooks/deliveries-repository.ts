@@ -93,6 +93,13 @@ export class DeliveriesRepository {
     return at ? new Date(at) : undefined;
   }
 
+  /** Removes delivered and failed deliveries (with their attempts) created before `before`. */
+  async deleteFinishedBefore(before: Date): Promise<void> {
+    await this.db.execute(
+      sql`DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ${before.toISOString()}::timestamptz`,
+    );
+  }
+
   /** Deliveries not yet delivered nor given up, for the metrics. */
   async backlog(): Promise<number> {
     const [row] = await queryRows<{ n: number }>(this.db, sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`);

@@ -19,6 +19,10 @@ export interface DispatcherDeps {
   send?: typeof postJson;
 }
 
+/** Delivered and failed deliveries are kept this long for the deliveries route, then deleted. */
+export const HISTORY_DAYS = 30;
+const PRUNE_EVERY_MS = 3_600_000;
+
 /** How long a claimed delivery stays away from other servers beyond the attempt's timeout. */
 const LEASE_MARGIN_MS = 30_000;
 
@@ -34,6 +38,7 @@ export class WebhookDispatcher {
   private again = false;
   private stopped = true;
   private poll: NodeJS.Timeout | undefined;
+  private prune: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private readonly sends = new Set<Promise<void>>();
@@ -48,6 +53,9 @@ export class WebhookDispatcher {
     });
     this.poll = setInterval(() => this.wake(), this.deps.config.pollMs);
     this.poll.unref();
+    this.prune = setInterval(() => void this.pruneHistory(), PRUNE_EVERY_MS);
+    this.prune.unref();
+    void this.pruneHistory();
     this.wake();
   }
 
@@ -55,6 +63,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.poll);
+    clearInterval(this.prune);
     clearTimeout(this.retryTimer);
     await this.unlisten?.();
     await this.draining;
@@ -128,9 +137,20 @@ export class WebhookDispatcher {
       if (!(error instanceof RefusedUrlError)) throw error;
       return { statusCode: null, error: `refused: ${error.message}`, durationMs: Math.round(performance.now() - started) };
     }
-    const secret = this.deps.secrets.open(delivery.secretSealed, secretContextOf(delivery.webhookId));
+    let secret: string;
+    try {
+      secret = this.deps.secrets.open(delivery.secretSealed, secretContextOf(delivery.webhookId));
+    } catch {
+      // The encryption key it was sealed with is gone: nothing can sign it until the webhook is made anew.
+      return { statusCode: null, error: 'the signing secret cannot be decrypted with the configured encryption keys', durationMs: 0 };
+    }
     const headers = signedHeaders(secret, delivery.eventId, at, delivery.payload);
     return (this.deps.send ?? postJson)(target, delivery.payload, headers, this.deps.config.timeoutMs);
+  }
+
+  private async pruneHistory(): Promise<void> {
+    const before = new Date(this.deps.clock().getTime() - HISTORY_DAYS * 86_400_000);
+    await this.deps.deliveries.deleteFinishedBefore(before).catch((error) => this.deps.onError(error));
   }
 
   /** A timer for the earliest retry, when it comes before the next poll. */
