@@ -155,4 +155,70 @@ describe('webhook delivery', () => {
     expect(attempt).toMatchObject({ status_code: null, error: expect.stringContaining('ECONNREFUSED') });
     await t.call('DELETE', `/operator/webhooks/${id}`, { token });
   });
+
+  it('each change the API makes reaches a "*" subscriber as its event, bulk and import as one event each', async () => {
+    const r = await receiver();
+    await subscribe(t, token, { url: r.url, events: ['*'] });
+    const app = await newApp();
+    const user = await t.registerUser();
+    const own = await t.login(user);
+    const profile = await t.call('POST', '/user/profiles/create', {
+      token: own.token,
+      body: { app_id: app.app_id, profile_data: { v: 1 } },
+    });
+    const profileUrl = `/user/profiles/${app.app_id}/${profile.body.profile.profile_id}`;
+    expect((await t.call('PUT', profileUrl, { token: own.token, body: { profile_data: { v: 2 } } })).status).toBe(200);
+    const changed = await t.call('POST', '/auth/reset-password', {
+      token: own.token,
+      body: { old_password: user.password, new_password: 'a brand new passphrase' },
+    });
+    expect(changed.status).toBe(200);
+    expect((await t.call('GET', '/auth/logout', { token: own.token })).status).toBe(200);
+    const bulk = await t.call('POST', '/operator/profile/create-bulk', {
+      token,
+      body: { profiles: [1, 2, 3].map((n) => ({ app_id: app.app_id, user_id: user.id, profile_data: { n } })) },
+    });
+    expect(bulk.status).toBe(201);
+    const imported = await t.call('POST', '/operator/users/import', {
+      token,
+      apiKey: null,
+      body: {
+        users: ['imp1', 'imp2'].map((name) => ({
+          user_info: { username: `${name}${user.username}`, email: `${name}${user.email}` },
+          password_hash: '$2y$05$H1dndnHdyQqk8CtbfqJ2Oe/yJ91o96Yu0feqjBWR4AUIR1ZzS3m8S',
+          hash_algorithm: 'bcrypt',
+        })),
+      },
+    });
+    expect(imported.status).toBe(200);
+    expect((await t.call('GET', `/operator/users/delete/${encodeURIComponent(user.email)}`, { token })).status).toBe(200);
+    expect((await t.call('POST', '/operator/users/restore', { token, body: { user_id: user.id } })).status).toBe(200);
+    await t.call('GET', `/operator/users/delete/${encodeURIComponent(user.email)}`, { token });
+    expect((await t.call('DELETE', `/operator/users/${user.id}`, { token })).status).toBeLessThan(300);
+    expect((await t.call('DELETE', `/operator/app/${app.app_id}`, { token })).status).toBe(204);
+
+    const expected = [
+      'app.created',
+      'user.created',
+      'session.created',
+      'profile.created',
+      'profile.updated',
+      'password.changed',
+      'session.revoked',
+      'profiles.bulk_created',
+      'users.imported',
+      'user.deleted',
+      'user.restored',
+      'user.deleted',
+      'user.purged',
+      'app.deleted',
+    ];
+    expect(await within(10_000, async () => r.received.length >= expected.length)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = r.accepted().sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+    expect(events.map((e) => e.type)).toEqual(expected);
+    expect(events.find((e) => e.type === 'profiles.bulk_created')!.data).toEqual({ count: 3, app_ids: [app.app_id] });
+    expect(events.find((e) => e.type === 'users.imported')!.data).toEqual({ source: 'api', count: 2 });
+    expect(events.find((e) => e.type === 'user.purged')!.data).toEqual({ user_id: user.id });
+  });
 });
