@@ -34,6 +34,7 @@ import { Metrics } from './modules/metrics/metrics.js';
 import { metricsRoutes } from './modules/metrics/routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
 import { passkeyRoutes } from './modules/passkeys/routes.js';
+import { webhookRoutes } from './modules/webhooks/routes.js';
 import { createServices, type Services } from './services.js';
 import { VERSION } from './version.js';
 
@@ -84,7 +85,11 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   const readiness = installReadiness(app);
   readiness.add('database', databaseCheck(database));
   await installSecurityHeaders(app, { publicUrl: config.publicUrl });
-  const metrics = new Metrics({ pool: () => database.poolStats?.(), revokedSessions: () => services.revocations.size });
+  const metrics = new Metrics({
+    pool: () => database.poolStats?.(),
+    revokedSessions: () => services.revocations.size,
+    webhookBacklog: () => services.webhooks.backlog(),
+  });
   installHttpMetrics(app, metrics);
   const services = createServices({
     config,
@@ -137,6 +142,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(keyRoutes, { keys: services.signingKeys.keys });
   await app.register(accountPageRoutes);
   await app.register(passkeyRoutes, services.passkeys);
+  await app.register(webhookRoutes, { webhooks: services.webhooks.service });
 
   const { ring } = services.signingKeys;
   // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.
@@ -148,5 +154,8 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   app.addHook('onClose', () => rowChanges.stop());
   app.addHook('onReady', async () => services.operators.retention.start());
   app.addHook('onClose', () => services.operators.retention.stop());
+  // Every server delivers webhooks; the outbox's row claims keep two from sending one delivery.
+  app.addHook('onReady', () => services.webhooks.dispatcher.start());
+  app.addHook('onClose', () => services.webhooks.dispatcher.stop());
   return { app, services };
 }

@@ -73,6 +73,26 @@ export interface Config {
   maxProfilesPerUserApp: number;
   /** profile_data bytes (as stored JSON) one user may hold across all apps. */
   maxProfileBytesPerUser: number;
+  webhooks: WebhookConfig;
+}
+
+/** How webhooks are delivered (src/modules/webhooks). */
+export interface WebhookConfig {
+  /** Allow http:// URLs (SENTINEL_WEBHOOKS_ALLOW_HTTP); https only otherwise. */
+  allowHttp: boolean;
+  /** Allow URLs whose addresses are loopback, private, link-local or unspecified (SENTINEL_WEBHOOKS_ALLOW_PRIVATE). */
+  allowPrivate: boolean;
+  /** How long one attempt may take, connecting to reading the answer. */
+  timeoutMs: number;
+  /** How long after an event failed attempts are retried before the delivery is marked failed. */
+  retryForSeconds: number;
+  /** The wait after the first failure; each further failure doubles it (with jitter), up to backoffMaxMs. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** How often each server looks for due deliveries even without a notification. */
+  pollMs: number;
+  /** Deliveries one server sends at once. */
+  concurrency: number;
 }
 
 export interface ImportedHashCheckLimits {
@@ -213,6 +233,16 @@ export function loadConfig(env: Env = process.env): Config {
     },
     publicUrl: publicUrl(read('SENTINEL_PUBLIC_URL') ?? localUrl(read('HOST') ?? '127.0.0.1', integer(env, 'PORT', 3000, 0, 65_535))),
     ...profileLimits(env),
+    webhooks: {
+      allowHttp: flag(env, 'SENTINEL_WEBHOOKS_ALLOW_HTTP'),
+      allowPrivate: flag(env, 'SENTINEL_WEBHOOKS_ALLOW_PRIVATE'),
+      timeoutMs: duration(env, 'SENTINEL_WEBHOOKS_TIMEOUT', 10) * 1000,
+      retryForSeconds: 24 * 3600,
+      backoffBaseMs: 5000,
+      backoffMaxMs: 3600 * 1000,
+      pollMs: 5000,
+      concurrency: 16,
+    },
   };
   return { ...config, passkeys: passkeyConfig(config.publicUrl, read('SENTINEL_PASSKEY_RP_ID'), read('SENTINEL_PASSKEY_ORIGINS')) };
 }
@@ -255,6 +285,14 @@ function passkeyConfig(publicUrl: string, rawRpId: string | undefined, rawOrigin
       return url.origin;
     });
   return { rpId, extraOrigins };
+}
+
+/** `true` or `false` (any case); unset is false. */
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function profileLimits(env: Env): Pick<Config, 'maxProfilesPerUserApp' | 'maxProfileBytesPerUser'> {

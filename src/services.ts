@@ -32,6 +32,7 @@ import { ChallengesRepository } from './modules/totp/challenges-repository.js';
 import { OtpChallenges } from './modules/totp/login-challenges.js';
 import { createTotpServices } from './modules/totp/compose.js';
 import { createPasskeyServices } from './modules/passkeys/compose.js';
+import { createWebhookServices } from './modules/webhooks/compose.js';
 
 /**
  * How long a cached user or session is trusted without news of a change. Changes arrive by
@@ -67,6 +68,16 @@ export function createServices({ config, database, secrets, clock, revocationPol
   const users = new UsersRepository(db, (id) => accountCache.forget(id));
   const sessionsRepository = new SessionsRepository(db);
   const audit = new AuditLog(db);
+  const webhooks = createWebhookServices({
+    database,
+    audit,
+    clock,
+    config: config.webhooks,
+    encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
+    appExists: async (appId) => (await apps.repository.findById(appId)) !== undefined,
+    onBackgroundError,
+  });
+  const events = webhooks.outbox;
   const otpChallenges = new ChallengesRepository(db);
 
   const accessTtlMs = config.accessTokenTtlSeconds * 1000;
@@ -125,9 +136,10 @@ export function createServices({ config, database, secrets, clock, revocationPol
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     clock,
     secondFactor: new OtpChallenges({ challenges: otpChallenges, audit, clock }),
+    events,
   });
-  const accounts = new AccountService({ db, users, passwords, passwordAttempts, sessions, audit, passwordImporter: importer });
-  const userImport = new UserImportService({ db, repository: importRepository, audit, importer, passwords });
+  const accounts = new AccountService({ db, users, passwords, passwordAttempts, sessions, audit, passwordImporter: importer, events });
+  const userImport = new UserImportService({ db, repository: importRepository, audit, importer, passwords, events });
   const { totp, otpLogin } = createTotpServices({
     db,
     users,
@@ -139,6 +151,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
     issuer: config.totpIssuer,
+    events,
   });
   const operators = createOperatorServices({
     db,
@@ -150,9 +163,10 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     deletedUserRetentionSeconds: config.deletedUserRetentionSeconds,
     onBackgroundError,
+    events,
   });
   const auditEvents = new AuditRepository(db);
-  const apps = createAppServices({ db, audit, clock });
+  const apps = createAppServices({ db, audit, clock, events });
   const passkeys = createPasskeyServices({
     db,
     users,
@@ -174,6 +188,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     profileMaxBytes: config.profileMaxBytes,
     limits: { perUserApp: config.maxProfilesPerUserApp, bytesPerUser: config.maxProfileBytesPerUser },
+    events,
   });
 
   return {
@@ -196,5 +211,6 @@ export function createServices({ config, database, secrets, clock, revocationPol
     auditEvents,
     userImport,
     profiles,
+    webhooks,
   };
 }

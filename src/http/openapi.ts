@@ -57,6 +57,7 @@ export async function installOpenApi(app: FastifyInstance, { version, publicUrl 
         { name: 'profiles', description: 'Per-app JSON profiles of users' },
         { name: 'operator', description: 'Administration (operator token required)' },
         { name: 'passkeys', description: 'WebAuthn passkeys: registration, login, management (docs/passkeys.md)' },
+        { name: 'webhooks', description: 'Signed event deliveries to your URLs (docs/webhooks.md)' },
         { name: 'system', description: 'Health and documentation' },
       ],
       components: {

@@ -5,11 +5,12 @@ import type { Principal } from '../../http/auth.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import { AccountErrors } from './errors.js';
+import type { EventSink } from '../webhooks/events.js';
 import { assertOperatorRemains } from './last-operator.js';
 import type { PasswordAttempts } from './password-attempts.js';
 import { readPasswordInput, type PasswordImporter } from './password-input.js';
 import type { Passwords, StoredPassword } from './passwords.js';
-import { toUserChanges, type RegisterInput, type UserInfoUpdate } from './schemas.js';
+import { toUser, toUserChanges, type RegisterInput, type UserInfoUpdate } from './schemas.js';
 import type { SessionService } from './session-service.js';
 import type { UsersRepository } from './users-repository.js';
 
@@ -21,6 +22,7 @@ export interface AccountServiceDeps {
   sessions: Pick<SessionService, 'endSessions'>;
   audit: AuditLog;
   passwordImporter: PasswordImporter;
+  events: EventSink;
 }
 
 export interface RegisterOptions {
@@ -68,6 +70,7 @@ export class AccountService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'user.created', data: { user_id: user.id, user: toUser(user) } });
       return user;
     });
     this.deps.passwords.noteStored(password);
@@ -89,6 +92,7 @@ export class AccountService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'user.updated', data: { user_id: user.id, user: toUser(user) } });
       return user;
     });
   }
@@ -110,6 +114,7 @@ export class AccountService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'password.changed', data: { user_id: user.id } });
     });
   }
 
@@ -120,6 +125,7 @@ export class AccountService {
       const deleted = await users.softDelete(principal.userId, tx);
       if (!deleted) throw AccountErrors.userNotFound('The account no longer exists');
       await this.deps.audit.record({ action: 'user.deleted', actorUserId: principal.userId, targetUserId: principal.userId }, context, tx);
+      await this.deps.events.emit(tx, { type: 'user.deleted', data: { user_id: principal.userId } });
       await this.deps.sessions.endSessions(tx, { userId: principal.userId }, 'user_deleted');
     });
   }

@@ -16,6 +16,7 @@ import type { RevocationSync } from './revocations.js';
 import type { SessionEndReason, SessionsRepository, SessionsToEnd } from './sessions-repository.js';
 import type { AccessTokens, IssuedAccessToken } from './tokens.js';
 import type { UsersRepository } from './users-repository.js';
+import type { EventSink } from '../webhooks/events.js';
 
 export interface IssuedSession {
   sessionId: string;
@@ -53,6 +54,7 @@ export interface SessionServiceDeps {
   refreshTokenTtlSeconds: number;
   clock: Clock;
   secondFactor?: SecondFactor;
+  events: EventSink;
 }
 
 /** Logins and the life of a session: refresh rotation, reuse detection, logout, revocation. */
@@ -91,13 +93,19 @@ export class SessionService {
   /** Opens a session for a user whose credentials have been checked. */
   async startSession(user: UserRow, context: RequestContext): Promise<IssuedSession> {
     const refreshToken = randomSecret();
-    const row = await this.deps.sessions.insert({
-      userId: user.id,
-      appId: context.appId,
-      refreshTokenHash: sha256Hex(refreshToken),
-      refreshExpiresAt: this.refreshExpiry(),
-      userAgent: context.userAgent,
-      ip: context.ip,
+    const row = await this.deps.db.transaction(async (tx) => {
+      const values = {
+        userId: user.id,
+        appId: context.appId,
+        refreshTokenHash: sha256Hex(refreshToken),
+        refreshExpiresAt: this.refreshExpiry(),
+      };
+      const inserted = await this.deps.sessions.insert({ ...values, userAgent: context.userAgent, ip: context.ip }, tx);
+      await this.deps.events.emit(tx, {
+        type: 'session.created',
+        data: { session_id: inserted.id, user_id: user.id, app_id: inserted.appId },
+      });
+      return inserted;
     });
     const access = await this.deps.tokens.issue(user, row.id);
     return { sessionId: row.id, access, refreshToken, user };
@@ -182,6 +190,7 @@ export class SessionService {
   async endSessions(tx: Transaction, target: SessionsToEnd, reason: SessionEndReason): Promise<string[]> {
     const ended = await this.deps.sessions.revoke(target, reason, tx);
     if (ended.length > 0) tx.afterCommit(() => this.deps.revocations.publish(ended));
+    for (const id of ended) await this.deps.events.emit(tx, { type: 'session.revoked', data: { session_id: id, reason } });
     return ended;
   }
 

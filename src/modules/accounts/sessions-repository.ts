@@ -41,8 +41,8 @@ export type SessionEndReason =
 export class SessionsRepository implements RevokedSessionSource {
   constructor(private readonly db: Executor) {}
 
-  async insert(session: NewSession): Promise<SessionRow> {
-    const [row] = await this.db.insert(sessions).values(session).returning();
+  async insert(session: NewSession, executor: Executor = this.db): Promise<SessionRow> {
+    const [row] = await executor.insert(sessions).values(session).returning();
     return row!;
   }
 

@@ -9,7 +9,8 @@ import type { ProfileDataSchemas } from './profile-schemas.js';
 import type { AppChanges, AppsRepository } from './apps-repository.js';
 import { normalizeDomains } from './domains.js';
 import { AppErrors } from './errors.js';
-import type { ApiKeyRow, RegisterAppInput, UpdateAppInput } from './schemas.js';
+import type { EventSink } from '../webhooks/events.js';
+import { toApp, type ApiKeyRow, type RegisterAppInput, type UpdateAppInput } from './schemas.js';
 
 export interface AppServiceDeps {
   db: Db;
@@ -18,6 +19,7 @@ export interface AppServiceDeps {
   schemas: Pick<ProfileDataSchemas, 'prepare'>;
   /** Told after a change to the set of registered domains (the CORS allow-list caches them). */
   onDomainsChanged?: () => void;
+  events: EventSink;
 }
 
 const KEY_PREFIX = 'sk_app_';
@@ -41,6 +43,7 @@ export class AppService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'app.created', data: { app_id: app.id, app: toApp(app) } });
       return { app, key, apiKey };
     });
     this.deps.onDomainsChanged?.();
@@ -66,6 +69,7 @@ export class AppService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'app.updated', data: { app_id: appId, app: toApp(app) } });
       return app;
     });
     if (changes.domains) this.deps.onDomainsChanged?.();
@@ -79,6 +83,7 @@ export class AppService {
       const app = await this.deps.apps.delete(appId, tx);
       if (!app) throw notFound(appId);
       await this.deps.audit.record({ action: 'app.deleted', actorUserId, detail: { app_id: appId, app: app.name } }, context, tx);
+      await this.deps.events.emit(tx, { type: 'app.deleted', data: { app_id: appId } });
     });
     this.deps.onDomainsChanged?.();
   }

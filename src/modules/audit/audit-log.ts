@@ -59,6 +59,10 @@ export const AUDIT_ACTIONS = [
   'signing_key.rotated',
   'instance.api_key_rotated',
   'instance.encryption_key_rotated',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.delivery_retried',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

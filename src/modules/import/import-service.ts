@@ -5,6 +5,7 @@ import type { Passwords } from '../accounts/passwords.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ImportRepository, NewImportedUser } from './import-repository.js';
 import { checkItem, type ItemCheck, type Skip, type UserToImport } from './items.js';
+import type { EventSink } from '../webhooks/events.js';
 
 export type Outcome = { status: 'created'; userId: string } | { status: 'would_create' } | { status: 'skipped'; skip: Skip };
 
@@ -36,6 +37,8 @@ export interface UserImportDeps {
   importer: PasswordImporter;
   /** Only for plaintext passwords in API items (file imports carry hashes), and to pad failed logins to the cost of what was imported. */
   passwords?: Passwords;
+  /** Where `users.imported` goes (the webhook outbox); none when absent. */
+  events?: EventSink;
 }
 
 /** What a batch of a file import records about itself: where its rows came from. */
@@ -82,6 +85,8 @@ export class UserImportService {
         context,
         tx,
       );
+      const { created } = countOutcomes(outcomes);
+      if (created > 0) await this.deps.events?.emit(tx, { type: 'users.imported', data: { source: 'api', count: created } });
     });
     for (const row of rows) if (outcomes[row.key]?.status === 'created') this.deps.passwords?.noteStored(row.user.password);
     return { counts: countOutcomes(outcomes), outcomes };
@@ -174,6 +179,9 @@ export class UserImportService {
   /** One audit event for a whole file import. */
   async recordRun(detail: Record<string, unknown>, context: RequestContext): Promise<void> {
     await this.deps.audit.record({ action: 'users.imported', actorUserId: null, detail }, context);
+    const count = Number(detail.created ?? 0);
+    if (!detail.dry_run && count > 0)
+      await this.deps.events?.emit(this.deps.db, { type: 'users.imported', data: { source: 'file', count } });
   }
 
   private async hashPlaintexts(rows: readonly Keyed<UserToImport>[]): Promise<Keyed<NewImportedUser>[]> {

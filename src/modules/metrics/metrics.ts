@@ -10,6 +10,8 @@ export interface MetricSources {
   pool?: () => PoolStats | undefined;
   /** Revoked session ids this process remembers. */
   revokedSessions?: () => number;
+  /** Webhook deliveries not yet delivered nor given up (the outbox's backlog), across all servers. */
+  webhookBacklog?: () => Promise<number>;
 }
 
 /**
@@ -86,6 +88,14 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         if (sources.revokedSessions) this.set(sources.revokedSessions());
+      },
+    });
+    new Gauge({
+      name: 'sentinel_webhook_deliveries_pending',
+      help: 'Webhook deliveries waiting to be sent or retried, across every server on the database',
+      registers: [this.registry],
+      async collect() {
+        if (sources.webhookBacklog) this.set(await sources.webhookBacklog());
       },
     });
   }

@@ -6,6 +6,8 @@ import { AccountErrors } from '../accounts/errors.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { OperatorErrors } from './errors.js';
+import type { EventSink } from '../webhooks/events.js';
+import { toUser } from '../accounts/schemas.js';
 import type { UserAdminRepository } from './user-admin-repository.js';
 
 export interface ErasureDeps {
@@ -13,6 +15,7 @@ export interface ErasureDeps {
   admin: UserAdminRepository;
   sessions: Pick<SessionService, 'endSessions'>;
   audit: AuditLog;
+  events: EventSink;
 }
 
 /**
@@ -37,6 +40,7 @@ export class ErasureService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'user.restored', data: { user_id: userId, user: toUser(user) } });
       return user;
     });
   }
@@ -58,6 +62,7 @@ export class ErasureService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'user.purged', data: { user_id: userId } });
       return erased;
     });
   }

@@ -1,12 +1,14 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { EventSink } from '../webhooks/events.js';
 import type { UserAdminRepository } from './user-admin-repository.js';
 
 export interface RetentionDeps {
   db: Db;
   admin: UserAdminRepository;
   audit: AuditLog;
+  events: EventSink;
   clock: Clock;
   /** How long a soft-deleted user is kept before being purged; 0 keeps them until an operator purges them. */
   retentionSeconds: number;
@@ -68,6 +70,7 @@ export class DeletedUserRetention {
           undefined,
           tx,
         );
+        for (const row of rows) await this.deps.events.emit(tx, { type: 'user.purged', data: { user_id: row.id } });
         return rows.length;
       });
       total += purged;

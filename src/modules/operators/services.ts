@@ -11,6 +11,7 @@ import { SessionAdminRepository } from './session-admin-repository.js';
 import { SessionAdminService } from './session-admin-service.js';
 import { UserAdminRepository } from './user-admin-repository.js';
 import { UserAdminService } from './user-admin-service.js';
+import type { EventSink } from '../webhooks/events.js';
 
 export interface OperatorServiceDeps {
   db: Db;
@@ -22,23 +23,25 @@ export interface OperatorServiceDeps {
   clock: Clock;
   deletedUserRetentionSeconds: number;
   onBackgroundError: (error: unknown) => void;
+  events: EventSink;
 }
 
 export type OperatorServices = ReturnType<typeof createOperatorServices>;
 
 /** The operator feature's repositories and services, built from the shared ones. */
 export function createOperatorServices(deps: OperatorServiceDeps) {
-  const { db, users, sessions, audit } = deps;
+  const { db, users, sessions, audit, events } = deps;
   const admin = new UserAdminRepository(db);
   const sessionAdmin = new SessionAdminRepository(db);
   return {
-    userAdmin: new UserAdminService({ db, users, admin, sessions, accounts: deps.accounts, passwords: deps.passwords, audit }),
-    erasure: new ErasureService({ db, admin, sessions, audit }),
+    userAdmin: new UserAdminService({ db, users, admin, sessions, accounts: deps.accounts, passwords: deps.passwords, audit, events }),
+    erasure: new ErasureService({ db, admin, sessions, audit, events }),
     sessionAdmin: new SessionAdminService({ db, users, sessions, sessionAdmin, audit }),
     retention: new DeletedUserRetention({
       db,
       admin,
       audit,
+      events,
       clock: deps.clock,
       retentionSeconds: deps.deletedUserRetentionSeconds,
       onError: deps.onBackgroundError,

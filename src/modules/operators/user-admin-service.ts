@@ -8,11 +8,12 @@ import type { AccountService } from '../accounts/account-service.js';
 import { AccountErrors } from '../accounts/errors.js';
 import { assertOperatorRemains } from '../accounts/last-operator.js';
 import type { Passwords } from '../accounts/passwords.js';
-import { toUserChanges, type RegisterInput } from '../accounts/schemas.js';
+import { toUser, toUserChanges, type RegisterInput } from '../accounts/schemas.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { UserChanges, UsersRepository } from '../accounts/users-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { OperatorErrors } from './errors.js';
+import type { EventSink } from '../webhooks/events.js';
 import { keyOf, type TimeKey } from './keyset.js';
 import type { OperatorUpdate, UserLookup } from './schemas.js';
 import type { UserAdminRepository, UserFilter, UserKeys } from './user-admin-repository.js';
@@ -25,6 +26,7 @@ export interface UserAdminDeps {
   accounts: AccountService;
   passwords: Passwords;
   audit: AuditLog;
+  events: EventSink;
 }
 
 /**
@@ -90,6 +92,7 @@ export class UserAdminService {
         const ended = await this.deps.sessions.endSessions(tx, { userId: id }, 'operator_role_removed');
         await audit.record({ ...event, action: 'operator.role_revoked', detail: { sessions_ended: ended.length } }, context, tx);
       }
+      if (user !== target) await this.deps.events.emit(tx, { type: 'user.updated', data: { user_id: id, user: toUser(user) } });
       return user;
     });
   }
@@ -107,6 +110,7 @@ export class UserAdminService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'password.changed', data: { user_id: target.id } });
       return { userId: target.id, sessionsEnded: ended.length };
     });
   }
@@ -128,6 +132,7 @@ export class UserAdminService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, { type: 'user.deleted', data: { user_id: target.id } });
       return target.id;
     });
   }

@@ -9,6 +9,7 @@ import { ProfileErrors } from './errors.js';
 import { serializeProfileData } from './json-limits.js';
 import type { ProfileQuota } from './limits.js';
 import type { BulkRow, ProfilesRepository } from './profiles-repository.js';
+import type { EventSink } from '../webhooks/events.js';
 
 export interface BulkItem {
   app_id: number;
@@ -24,6 +25,7 @@ export interface BulkServiceDeps {
   audit: AuditLog;
   quota: ProfileQuota;
   profileMaxBytes: number;
+  events: EventSink;
 }
 
 /** Rows per INSERT, and JSON bytes per INSERT: whichever is reached first closes a batch. */
@@ -59,6 +61,11 @@ export class BulkProfileService {
         context,
         tx,
       );
+      await this.deps.events.emit(tx, {
+        type: 'profiles.bulk_created',
+        appId: appIds.length === 1 ? appIds[0] : null,
+        data: { count: rows.length, app_ids: appIds },
+      });
     });
     return rows;
   }

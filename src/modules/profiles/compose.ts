@@ -10,6 +10,7 @@ import { ProfileQuota, type ProfileLimits } from './limits.js';
 import { ProfileService } from './profile-service.js';
 import { ProfilesRepository } from './profiles-repository.js';
 import { ProfileSearch } from './search-service.js';
+import type { EventSink } from '../webhooks/events.js';
 
 export interface ProfileServicesDeps {
   db: Db;
@@ -20,15 +21,16 @@ export interface ProfileServicesDeps {
   clock: Clock;
   profileMaxBytes: number;
   limits: ProfileLimits;
+  events: EventSink;
 }
 
 export type ProfileServices = ReturnType<typeof createProfileServices>;
 
 /** Per-app JSON profiles: writes, bulk creation, search and the user's export. */
-export function createProfileServices({ db, apps, users, audit, clock, profileMaxBytes, limits }: ProfileServicesDeps) {
+export function createProfileServices({ db, apps, users, audit, clock, profileMaxBytes, limits, events }: ProfileServicesDeps) {
   const profiles = new ProfilesRepository(db);
   const quota = new ProfileQuota(profiles, limits);
-  const shared = { db, profiles, apps: apps.repository, schemas: apps.profileSchemas, audit, quota, profileMaxBytes };
+  const shared = { db, profiles, apps: apps.repository, schemas: apps.profileSchemas, audit, quota, profileMaxBytes, events };
   return {
     profiles,
     profileService: new ProfileService(shared),

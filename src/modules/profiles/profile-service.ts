@@ -13,7 +13,8 @@ import { applyMergePatch } from './merge-patch.js';
 import type { ProfileQuota } from './limits.js';
 import { assertIfMatch, missingProfile } from './preconditions.js';
 import type { ProfileKey, ProfilesRepository } from './profiles-repository.js';
-import type { ProfileRecord } from './schemas.js';
+import { toProfile, type ProfileRecord } from './schemas.js';
+import type { EventSink } from '../webhooks/events.js';
 
 export interface ProfileServiceDeps {
   db: Db;
@@ -23,6 +24,7 @@ export interface ProfileServiceDeps {
   audit: AuditLog;
   quota: ProfileQuota;
   profileMaxBytes: number;
+  events: EventSink;
 }
 
 /** profile_data ready to store: its JSON text and that text's size in UTF-8 bytes. */
@@ -57,6 +59,7 @@ export class ProfileService {
       await this.deps.quota.assertRoomForNew(owner.userId, owner.appId, serialized.bytes, tx);
       const profile = await this.deps.profiles.insert({ ...owner, data: serialized.text, bytes: serialized.bytes }, tx);
       await this.auditOperator(writer, 'profile.created_by_operator', profile, tx);
+      await this.deps.events.emit(tx, { type: 'profile.created', appId: profile.appId, data: { ...toProfile(profile) } });
       return profile;
     });
   }
@@ -115,6 +118,11 @@ export class ProfileService {
       assertIfMatch(ifMatch, current.version);
       await this.deps.profiles.delete(current.id, tx);
       await this.auditOperator(writer, 'profile.deleted_by_operator', current, tx);
+      await this.deps.events.emit(tx, {
+        type: 'profile.deleted',
+        appId: current.appId,
+        data: { profile_id: current.id, user_id: current.userId, app_id: current.appId },
+      });
     });
   }
 
@@ -137,6 +145,7 @@ export class ProfileService {
       }
       const updated = await this.deps.profiles.replaceData(current.id, next, tx);
       await this.auditOperator(writer, 'profile.updated_by_operator', updated, tx, { method });
+      await this.deps.events.emit(tx, { type: 'profile.updated', appId: updated.appId, data: { ...toProfile(updated) } });
       return updated;
     });
   }

@@ -12,6 +12,7 @@ import { SecondFactorLoginService } from './second-factor-login-service.js';
 import { SecretBox } from '../../crypto/secret-box.js';
 import { TotpEnrollmentService } from './enrollment-service.js';
 import { TotpRepository } from './totp-repository.js';
+import type { EventSink } from '../webhooks/events.js';
 
 export interface TotpServicesDeps {
   db: Db;
@@ -25,6 +26,7 @@ export interface TotpServicesDeps {
   /** The instance's master secret (or key ring: see SecretBox); the TOTP key is derived from it. */
   encryptionKey: ConstructorParameters<typeof SecretBox>[0];
   issuer: string;
+  events: EventSink;
 }
 
 /** The HKDF purpose of the key that seals TOTP secrets (the re-key command uses it too). */
@@ -55,6 +57,7 @@ export function createTotpServices(deps: TotpServicesDeps): TotpServices {
       audit,
       clock,
       issuer: deps.issuer,
+      events: deps.events,
     }),
     otpLogin: new SecondFactorLoginService({ db, users, totp: repository, challenges, factors, sessions, audit, clock }),
   };

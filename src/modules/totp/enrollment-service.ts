@@ -9,6 +9,7 @@ import { AccountErrors } from '../accounts/errors.js';
 import type { PasswordAttempts } from '../accounts/password-attempts.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
+import type { EventSink } from '../webhooks/events.js';
 import { OTP_FAILED, type AuditLog } from '../audit/audit-log.js';
 import type { ChallengesRepository } from './challenges-repository.js';
 import {
@@ -37,6 +38,7 @@ export interface TotpEnrollmentDeps {
   audit: AuditLog;
   clock: Clock;
   issuer: string;
+  events: EventSink;
 }
 
 export interface Enrollment {
@@ -96,6 +98,7 @@ export class TotpEnrollmentService {
       if (!row) throw AccountErrors.userNotFound('The account no longer exists');
       await totp.replaceRecoveryCodes(user.id, recoveryCodes.map(hashOf), tx);
       await audit.record({ action: 'otp.enabled', actorUserId: user.id, targetUserId: user.id }, context, tx);
+      await this.deps.events.emit(tx, { type: 'otp.enabled', data: { user_id: user.id } });
       return row;
     });
     return { user: updated, recoveryCodes };
@@ -154,6 +157,7 @@ export class TotpEnrollmentService {
     if (!row) throw AccountErrors.userNotFound('The account no longer exists');
     const detail = { by: how.by, ...(how.method ? { method: how.method } : {}) };
     await audit.record({ action: 'otp.disabled', actorUserId: how.actorUserId, targetUserId: userId, detail }, context, tx);
+    await this.deps.events.emit(tx, { type: 'otp.disabled', data: { user_id: userId, by: how.by } });
     return row;
   }
 
