@@ -33,7 +33,9 @@ import { countLoginOutcomes, installHttpMetrics, timePasswords } from './modules
 import { Metrics } from './modules/metrics/metrics.js';
 import { metricsRoutes } from './modules/metrics/routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceDeps, type Services } from './services.js';
+import { mailPageRoutes } from './modules/mail/page-routes.js';
+import { mailRoutes } from './modules/mail/routes.js';
 import { VERSION } from './version.js';
 
 export interface AppDeps {
@@ -44,6 +46,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** How often a process polls for revocations made by others (PostgreSQL only). */
   revocationPollMs?: number;
+  /** Replaces SMTP (tests): see ServiceDeps. */
+  mailTransport?: ServiceDeps['mailTransport'];
 }
 
 /**
@@ -83,7 +87,11 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   const readiness = installReadiness(app);
   readiness.add('database', databaseCheck(database));
   await installSecurityHeaders(app, { publicUrl: config.publicUrl });
-  const metrics = new Metrics({ pool: () => database.poolStats?.(), revokedSessions: () => services.revocations.size });
+  const metrics = new Metrics({
+    pool: () => database.poolStats?.(),
+    revokedSessions: () => services.revocations.size,
+    mailBacklog: async () => (services.mail.configured ? services.mail.outbox.backlog() : undefined),
+  });
   installHttpMetrics(app, metrics);
   const services = createServices({
     config,
@@ -93,6 +101,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     revocationPollMs: deps.revocationPollMs ?? 5000,
     onBackgroundError: (error) => app.log.warn({ err: error }, 'background task failed'),
     onWarning: (message, fields) => app.log.warn(fields, message),
+    ...(deps.mailTransport ? { mailTransport: deps.mailTransport } : {}),
   });
   const { accessChecks, apps, accounts, sessions, revocationSync, rowChanges } = services;
   countLoginOutcomes(sessions, metrics);
@@ -134,6 +143,8 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
   await app.register(keyRoutes, { keys: services.signingKeys.keys });
   await app.register(accountPageRoutes);
+  await app.register(mailRoutes, services.mail);
+  await app.register(mailPageRoutes, services.mail);
 
   const { ring } = services.signingKeys;
   // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.
@@ -143,6 +154,11 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   app.addHook('onClose', () => revocationSync.stop());
   app.addHook('onReady', () => rowChanges.start());
   app.addHook('onClose', () => rowChanges.stop());
+  const mailWorker = services.mail.worker;
+  if (mailWorker) {
+    app.addHook('onReady', async () => mailWorker.start());
+    app.addHook('onClose', () => mailWorker.stop());
+  }
   app.addHook('onReady', async () => services.operators.retention.start());
   app.addHook('onClose', () => services.operators.retention.stop());
   return { app, services };

@@ -54,6 +54,12 @@ export const AUDIT_ACTIONS = [
   'signing_key.rotated',
   'instance.api_key_rotated',
   'instance.encryption_key_rotated',
+  'password_reset.requested',
+  'password_reset.completed',
+  'email.verification_sent',
+  'email.verified',
+  'email.change_requested',
+  'email.changed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

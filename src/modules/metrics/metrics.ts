@@ -10,6 +10,8 @@ export interface MetricSources {
   pool?: () => PoolStats | undefined;
   /** Revoked session ids this process remembers. */
   revokedSessions?: () => number;
+  /** Mails in the outbox (pending, failed); undefined when mail is off. */
+  mailBacklog?: () => Promise<{ pending: number; failed: number } | undefined>;
 }
 
 /**
@@ -86,6 +88,18 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         if (sources.revokedSessions) this.set(sources.revokedSessions());
+      },
+    });
+    new Gauge({
+      name: 'sentinel_mail_outbox',
+      help: 'Mails in the outbox of the shared database, by state: pending (waiting or retrying) and failed (retries spent); absent when mail is off',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const backlog = await sources.mailBacklog?.();
+        if (!backlog) return;
+        this.set({ state: 'pending' }, backlog.pending);
+        this.set({ state: 'failed' }, backlog.failed);
       },
     });
   }

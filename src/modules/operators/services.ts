@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
+import type { AccountMail } from '../accounts/account-mail.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { Passwords } from '../accounts/passwords.js';
 import type { SessionService } from '../accounts/session-service.js';
@@ -22,6 +23,7 @@ export interface OperatorServiceDeps {
   clock: Clock;
   deletedUserRetentionSeconds: number;
   onBackgroundError: (error: unknown) => void;
+  accountMail?: AccountMail;
 }
 
 export type OperatorServices = ReturnType<typeof createOperatorServices>;
@@ -32,7 +34,16 @@ export function createOperatorServices(deps: OperatorServiceDeps) {
   const admin = new UserAdminRepository(db);
   const sessionAdmin = new SessionAdminRepository(db);
   return {
-    userAdmin: new UserAdminService({ db, users, admin, sessions, accounts: deps.accounts, passwords: deps.passwords, audit }),
+    userAdmin: new UserAdminService({
+      db,
+      users,
+      admin,
+      sessions,
+      accounts: deps.accounts,
+      passwords: deps.passwords,
+      audit,
+      ...(deps.accountMail ? { accountMail: deps.accountMail } : {}),
+    }),
     erasure: new ErasureService({ db, admin, sessions, audit }),
     sessionAdmin: new SessionAdminService({ db, users, sessions, sessionAdmin, audit }),
     retention: new DeletedUserRetention({

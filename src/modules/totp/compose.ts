@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
+import type { AccountMail } from '../accounts/account-mail.js';
 import type { PasswordAttempts } from '../accounts/password-attempts.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
@@ -25,6 +26,7 @@ export interface TotpServicesDeps {
   /** The instance's master secret (or key ring: see SecretBox); the TOTP key is derived from it. */
   encryptionKey: ConstructorParameters<typeof SecretBox>[0];
   issuer: string;
+  accountMail?: AccountMail;
 }
 
 /** The HKDF purpose of the key that seals TOTP secrets (the re-key command uses it too). */
@@ -55,6 +57,7 @@ export function createTotpServices(deps: TotpServicesDeps): TotpServices {
       audit,
       clock,
       issuer: deps.issuer,
+      ...(deps.accountMail ? { accountMail: deps.accountMail } : {}),
     }),
     otpLogin: new SecondFactorLoginService({ db, users, totp: repository, challenges, factors, sessions, audit, clock }),
   };

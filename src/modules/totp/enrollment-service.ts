@@ -1,10 +1,11 @@
 import QRCode from 'qrcode';
 import type { Clock } from '../../clock.js';
-import type { Db, Executor } from '../../db/client.js';
+import type { Db } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type Transaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
 import type { RequestContext } from '../../http/request-context.js';
+import { NO_ACCOUNT_MAIL, type AccountMail } from '../accounts/account-mail.js';
 import { AccountErrors } from '../accounts/errors.js';
 import type { PasswordAttempts } from '../accounts/password-attempts.js';
 import type { SessionService } from '../accounts/session-service.js';
@@ -37,6 +38,8 @@ export interface TotpEnrollmentDeps {
   audit: AuditLog;
   clock: Clock;
   issuer: string;
+  /** Mails the owner a notice when TOTP is turned off. */
+  accountMail?: AccountMail;
 }
 
 export interface Enrollment {
@@ -106,7 +109,7 @@ export class TotpEnrollmentService {
     const user = await this.activeUser(principal.userId);
     if (!user.otpEnabled) throw TotpErrors.otpNotEnabled('TOTP is already off for this account');
     const method = await this.prove(user, proof, 'disable', context);
-    return this.deps.db.transaction((tx) => this.turnOff(user.id, { actorUserId: user.id, by: 'user', method }, context, tx));
+    return inTransaction(this.deps.db, (tx) => this.turnOff(user.id, { actorUserId: user.id, by: 'user', method }, context, tx));
   }
 
   /** New recovery codes replacing all the old ones (used or not); shown this once. */
@@ -145,7 +148,7 @@ export class TotpEnrollmentService {
     userId: string,
     how: { actorUserId: string; by: 'user' | 'operator'; method?: string },
     context: RequestContext,
-    tx: Executor,
+    tx: Transaction,
   ): Promise<UserRow> {
     const { users, totp, challenges, audit } = this.deps;
     await totp.remove(userId, tx);
@@ -154,6 +157,7 @@ export class TotpEnrollmentService {
     if (!row) throw AccountErrors.userNotFound('The account no longer exists');
     const detail = { by: how.by, ...(how.method ? { method: how.method } : {}) };
     await audit.record({ action: 'otp.disabled', actorUserId: how.actorUserId, targetUserId: userId, detail }, context, tx);
+    await (this.deps.accountMail ?? NO_ACCOUNT_MAIL).otpDisabled(tx, row, context);
     return row;
   }
 
