@@ -4,7 +4,7 @@ import { contextOf } from '../../http/request-context.js';
 import type { TypedApp } from '../../http/types.js';
 import { html, type SafeHtml } from '../account-pages/html.js';
 import { accountPage, alertBox, field } from '../account-pages/layout.js';
-import { sendPage } from '../account-pages/routes.js';
+import { sendPage } from '../account-pages/send-page.js';
 import type { MailServices } from './compose.js';
 import type { LinkOutcome } from './password-reset-service.js';
 

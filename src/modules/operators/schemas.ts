@@ -108,6 +108,7 @@ const userExample = {
   last_name: 'Doe',
   operator: false,
   otp_enabled: false,
+  email_verified: true,
   created_at: '2026-11-27T09:30:00.000Z',
   updated_at: '2026-11-27T09:30:00.000Z',
   deleted_at: null,

@@ -1042,6 +1042,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/password-reset/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a link to set a new password
+         * @description Answers 202 whether or not an account has the address, with the same body and in about the same time; an account gets a single-use link valid one hour, opening the page `/account/reset-password`. Each address gets at most 5 such mails an hour (more are dropped silently); each client address is rate-limited (429).
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a mailed link
+         * @description Spends the link (once: of concurrent confirms exactly one succeeds), sets the password under the rules of registration, and ends every session of the user. The user gets a notice by mail.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/verify-email/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a link that confirms your email address
+         * @description The link is single-use, valid 24 hours, and opens the page `/account/verify-email`. `redirect_to` goes in the query string (the request needs no body). At most 5 mails an hour per address (429 `rate_limited`).
+         */
+        post: operations["requestEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/verify-email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email address with a mailed link
+         * @description For a verification link, the account's address becomes verified. For an email-change link (mailed to the new address by POST /user/userinfo/update), the account takes the new address, verified, and the old address gets a notice.
+         */
+        post: operations["confirmEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1371,6 +1451,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -1546,6 +1631,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -1674,6 +1764,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -1790,6 +1885,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -2164,6 +2264,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -4644,6 +4749,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -6445,6 +6555,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -6588,6 +6703,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -6888,6 +7008,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -7014,6 +7139,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -7156,6 +7286,8 @@ export interface operations {
                      * @default false
                      */
                     operator?: boolean;
+                    /** @description Mark the email address verified (true) or not (false). A changed email is unverified unless this says true */
+                    email_verified?: boolean;
                 };
             };
         };
@@ -7178,6 +7310,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -7205,6 +7338,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -7334,6 +7472,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -7361,6 +7500,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -7485,6 +7629,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -7512,6 +7657,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -7730,6 +7880,8 @@ export interface operations {
                     last_name?: string;
                     /** @description Grant (true) or remove (false) the operator role */
                     operator?: boolean;
+                    /** @description Mark the email address verified (true) or not (false). A changed email is unverified unless this says true */
+                    email_verified?: boolean;
                 };
             };
         };
@@ -7750,6 +7902,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -7777,6 +7930,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -8061,6 +8219,7 @@ export interface operations {
                      *           "last_name": "Doe",
                      *           "operator": false,
                      *           "otp_enabled": false,
+                     *           "email_verified": true,
                      *           "created_at": "2026-11-27T09:30:00.000Z",
                      *           "updated_at": "2026-11-27T09:30:00.000Z",
                      *           "deleted_at": null
@@ -8089,6 +8248,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -8294,6 +8458,7 @@ export interface operations {
                      *           "last_name": "Doe",
                      *           "operator": false,
                      *           "otp_enabled": false,
+                     *           "email_verified": true,
                      *           "created_at": "2026-11-27T09:30:00.000Z",
                      *           "updated_at": "2026-11-27T09:30:00.000Z",
                      *           "deleted_at": null
@@ -8322,6 +8487,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -8430,6 +8600,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -8457,6 +8628,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -9281,6 +9457,449 @@ export interface operations {
                 };
             };
             /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "johndo@example.com"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Unique regardless of case
+                     * @example johndo@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description Where the hosted page sends the user after success: an http(s) URL on one of the calling app's domains (else 400 `redirect_not_allowed`)
+                     * @example https://app.example.com/welcome-back
+                     */
+                    redirect_to?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example Done */
+                        message: string;
+                    };
+                };
+            };
+            /** @description redirect_to is not on one of the calling app's domains (`redirect_not_allowed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid X-API-KEY */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "q3V0...",
+                 *       "new_password": "a new long passphrase"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The `token` of the mailed link
+                     * @example q3V0...
+                     */
+                    token: string;
+                    /**
+                     * @description 8 to 256 characters
+                     * @example correct horse battery staple
+                     */
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example Done */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The link is unknown, already used or expired (`invalid_token`), or the body is invalid; a new_password too short (`weak_password`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestEmailVerification: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Where the hosted page sends the user after success: an http(s) URL on one of the calling app's domains (else 400 `redirect_not_allowed`)
+                 * @example https://app.example.com/welcome-back
+                 */
+                redirect_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example Done */
+                        message: string;
+                    };
+                };
+            };
+            /** @description redirect_to is not on one of the calling app's domains (`redirect_not_allowed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The address is already verified (`email_already_verified`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many mails to this address or from this client (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "q3V0..."
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The `token` of the mailed link
+                     * @example q3V0...
+                     */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** User */
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description The link is unknown, already used or expired (`invalid_token`), or the body is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another account took the new address meanwhile (`email_taken`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
