@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, unique, type TestApp } from './helpers/app.js';
-import { linkIn, MailCatcher } from './helpers/smtp.js';
+import { formPost, linkIn, MailCatcher } from './helpers/smtp.js';
 import { enrollTotp } from './helpers/totp.js';
-
-const form = (fields: Record<string, string>) => ({
-  payload: new URLSearchParams(fields).toString(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-});
 
 describe('email verification and email change by mail (real SMTP server on loopback)', () => {
   let t: TestApp;
@@ -39,7 +34,7 @@ describe('email verification and email change by mail (real SMTP server on loopb
     // The GET (a mail scanner's prefetch) changed nothing.
     expect((await t.call('POST', '/auth/login', { body: { email: user.email, password: user.password } })).status).toBe(403);
 
-    const confirmed = await t.app.inject({ method: 'POST', url: '/account/verify-email', ...form({ token }) });
+    const confirmed = await t.app.inject({ method: 'POST', url: '/account/verify-email', ...formPost({ token }) });
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.body).toContain('is confirmed');
     const session = await t.login(user);
@@ -85,7 +80,7 @@ describe('email verification and email change by mail (real SMTP server on loopb
     const { token } = linkIn(mail, 'verify-email');
     const page = await t.app.inject({ method: 'GET', url: `/account/verify-email?token=${token}` });
     expect(page.body).toContain(newEmail);
-    const confirmed = await t.app.inject({ method: 'POST', url: '/account/verify-email', ...form({ token }) });
+    const confirmed = await t.app.inject({ method: 'POST', url: '/account/verify-email', ...formPost({ token }) });
     expect(confirmed.statusCode).toBe(200);
 
     const verify = await t.call('GET', '/auth/verify', { token: session.token });

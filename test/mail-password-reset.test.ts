@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerApp } from './helpers/apps.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { linkIn, MailCatcher } from './helpers/smtp.js';
-
-const form = (fields: Record<string, string>) => ({
-  payload: new URLSearchParams(fields).toString(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-});
+import { formPost, linkIn, MailCatcher } from './helpers/smtp.js';
+import { auditOf } from './helpers/totp.js';
 
 describe('forgotten password by mail (real SMTP server on loopback)', () => {
   let t: TestApp;
@@ -38,14 +34,14 @@ describe('forgotten password by mail (real SMTP server on loopback)', () => {
     expect(page.body).toContain('name="new_password"');
     expect(page.body).not.toContain('<script');
 
-    const weak = await t.app.inject({ method: 'POST', url: '/account/reset-password', ...form({ token, new_password: 'short' }) });
+    const weak = await t.app.inject({ method: 'POST', url: '/account/reset-password', ...formPost({ token, new_password: 'short' }) });
     expect(weak.statusCode).toBe(400);
     expect(weak.body).toContain('at least 8 characters');
 
     const set = await t.app.inject({
       method: 'POST',
       url: '/account/reset-password',
-      ...form({ token, new_password: 'a brand new passphrase' }),
+      ...formPost({ token, new_password: 'a brand new passphrase' }),
     });
     expect(set.statusCode).toBe(200);
     expect(set.body).toContain('Your password is set');
@@ -103,6 +99,19 @@ describe('forgotten password by mail (real SMTP server on loopback)', () => {
     expect(expired.body.type).toBe('urn:sentinel:problem:invalid_token');
   });
 
+  it('each address gets at most 5 reset mails an hour; further requests still answer 202 and are audited', async () => {
+    const user = await t.registerUser();
+    for (let i = 0; i < 7; i += 1) {
+      expect((await t.call('POST', '/auth/password-reset/request', { body: { email: user.email } })).status).toBe(202);
+    }
+    await smtp.waitFor(user.email, 'Reset your password', 5);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.to(user.email).filter((mail) => mail.subject?.includes('Reset your password'))).toHaveLength(5);
+    const mailed = await auditOf(t, user.id, 'password_reset.requested');
+    expect(mailed).toHaveLength(5);
+    expect(mailed.every((event) => event.detail.mailed === true)).toBe(true);
+  });
+
   it('redirect_to must be on the calling app’s domains; the page then sends the user there', async () => {
     const operator = await t.createOperator();
     const { token: opToken } = await t.login(operator);
@@ -130,7 +139,7 @@ describe('forgotten password by mail (real SMTP server on loopback)', () => {
     const set = await t.app.inject({
       method: 'POST',
       url: '/account/reset-password',
-      ...form({ token, new_password: 'redirected passphrase' }),
+      ...formPost({ token, new_password: 'redirected passphrase' }),
     });
     expect(set.statusCode).toBe(303);
     expect(set.headers.location).toBe('https://app.example.com/back');
@@ -141,7 +150,8 @@ describe('mail delivery when the SMTP server is down', () => {
   it('POST /auth/password-reset/request still answers 202, and the mail arrives once the server starts', async () => {
     const port = 20_000 + Math.floor(Math.random() * 40_000);
     const smtp = new MailCatcher();
-    const t = await createTestApp({ config: { mail: smtp.config(port) } });
+    const metricsToken = 'metrics-token-0123456789';
+    const t = await createTestApp({ config: { mail: smtp.config(port), metricsToken } });
     try {
       const user = await t.registerUser();
       const started = Date.now();
@@ -149,6 +159,9 @@ describe('mail delivery when the SMTP server is down', () => {
       expect(response.status).toBe(202);
       expect(Date.now() - started).toBeLessThan(1000);
       await new Promise((resolve) => setTimeout(resolve, 300));
+      // Operators see the backlog: the reset and the registration's verification mail wait.
+      const metrics = await t.call('GET', '/metrics', { apiKey: null, headers: { authorization: `Bearer ${metricsToken}` } });
+      expect(metrics.text).toMatch(/sentinel_mail_outbox\{state="pending"\} 2/);
       await smtp.start(port);
       const mail = await smtp.waitFor(user.email, 'Reset your password', 1, 10_000);
       expect(linkIn(mail, 'reset-password').token.length).toBeGreaterThan(20);

@@ -76,3 +76,8 @@ export function linkIn(mail: ParsedMail, page: 'reset-password' | 'verify-email'
   if (!match) throw new Error(`no /account/${page} link in: ${mail.text}`);
   return { url: match[1]!, token: decodeURIComponent(match[2]!) };
 }
+
+/** An HTML form's POST body, as a browser sends it to the /account/ pages. */
+export function formPost(fields: Record<string, string>) {
+  return { payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+}

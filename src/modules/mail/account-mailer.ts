@@ -26,43 +26,29 @@ export class AccountMailer implements AccountMail {
 
   /** A link proving `user.email`; `redirectTo` already checked against the app's domains. */
   async sendVerification(tx: Transaction, user: MailRecipient, context: RequestContext, redirectTo: string | null): Promise<void> {
-    const { links, tokens, outbox, audit } = this.deps;
-    const { token, tokenHash } = links.newToken();
-    await tokens.insert(
-      {
-        tokenHash,
-        purpose: 'verify_email',
-        userId: user.id,
-        email: user.email,
-        appId: context.appId,
-        redirectTo,
-        expiresAt: links.expiry('verify_email'),
-      },
-      tx,
-    );
-    const brand = { appName: await links.appName(context.appId, tx) };
-    await outbox.enqueue(tx, user.email, Mails.verifyEmail(brand, links.url('verify-email', token)));
-    await audit.record({ action: 'email.verification_sent', actorUserId: user.id, targetUserId: user.id }, context, tx);
+    await this.mailLink(tx, { purpose: 'verify_email', user, to: user.email, redirectTo }, context);
   }
 
   async emailChangeRequested(tx: Transaction, user: MailRecipient, newEmail: string, context: RequestContext): Promise<void> {
+    await this.mailLink(tx, { purpose: 'email_change', user, to: newEmail, redirectTo: null }, context);
+  }
+
+  /** Stores a new token's hash and queues the mail carrying its link to `to`, the address it proves. */
+  private async mailLink(
+    tx: Transaction,
+    link: { purpose: 'verify_email' | 'email_change'; user: MailRecipient; to: string; redirectTo: string | null },
+    context: RequestContext,
+  ): Promise<void> {
     const { links, tokens, outbox, audit } = this.deps;
+    const { purpose, user, to, redirectTo } = link;
     const { token, tokenHash } = links.newToken();
-    await tokens.insert(
-      {
-        tokenHash,
-        purpose: 'email_change',
-        userId: user.id,
-        email: newEmail,
-        appId: context.appId,
-        redirectTo: null,
-        expiresAt: links.expiry('email_change'),
-      },
-      tx,
-    );
+    const expiresAt = links.expiry(purpose);
+    await tokens.insert({ tokenHash, purpose, userId: user.id, email: to, appId: context.appId, redirectTo, expiresAt }, tx);
     const brand = { appName: await links.appName(context.appId, tx) };
-    await outbox.enqueue(tx, newEmail, Mails.emailChange(brand, links.url('verify-email', token)));
-    await audit.record({ action: 'email.change_requested', actorUserId: user.id, targetUserId: user.id }, context, tx);
+    const url = links.url('verify-email', token);
+    await outbox.enqueue(tx, to, purpose === 'verify_email' ? Mails.verifyEmail(brand, url) : Mails.emailChange(brand, url));
+    const action = purpose === 'verify_email' ? 'email.verification_sent' : 'email.change_requested';
+    await audit.record({ action, actorUserId: user.id, targetUserId: user.id }, context, tx);
   }
 
   async passwordChanged(tx: Transaction, user: MailRecipient, how: 'changed' | 'reset', context: RequestContext): Promise<void> {

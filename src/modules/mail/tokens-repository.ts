@@ -14,6 +14,16 @@ export interface NewMailToken {
   expiresAt: Date;
 }
 
+/** The token with this hash, of one of `purposes`, neither spent nor expired at `now`. */
+function live(tokenHash: string, purposes: readonly MailTokenPurpose[], now: Date) {
+  return and(
+    eq(mailTokens.tokenHash, tokenHash),
+    inArray(mailTokens.purpose, [...purposes]),
+    isNull(mailTokens.consumedAt),
+    gt(mailTokens.expiresAt, now),
+  );
+}
+
 /** SQL for mail_tokens. A token is spent by one conditional UPDATE, so of many concurrent confirms exactly one wins. */
 export class MailTokensRepository {
   constructor(private readonly db: Executor) {}
@@ -59,14 +69,7 @@ export class MailTokensRepository {
     const [row] = await executor
       .update(mailTokens)
       .set({ consumedAt: now })
-      .where(
-        and(
-          eq(mailTokens.tokenHash, tokenHash),
-          inArray(mailTokens.purpose, [...purposes]),
-          isNull(mailTokens.consumedAt),
-          gt(mailTokens.expiresAt, now),
-        ),
-      )
+      .where(live(tokenHash, purposes, now))
       .returning();
     return row;
   }
@@ -76,14 +79,7 @@ export class MailTokensRepository {
     const [row] = await this.db
       .select()
       .from(mailTokens)
-      .where(
-        and(
-          eq(mailTokens.tokenHash, tokenHash),
-          inArray(mailTokens.purpose, [...purposes]),
-          isNull(mailTokens.consumedAt),
-          gt(mailTokens.expiresAt, now),
-        ),
-      );
+      .where(live(tokenHash, purposes, now));
     return row;
   }
 
