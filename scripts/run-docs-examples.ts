@@ -24,6 +24,7 @@ const PAGES = [
   'docs/import.md',
   'docs/totp.md',
   'docs/passkeys.md',
+  'docs/email.md',
   'docs/performance-profiles.md',
   'docs/performance-import.md',
   'docs/operations.md',
@@ -56,11 +57,11 @@ function workDirectory(): string {
   return work;
 }
 
-/** This environment without anything that would point the server elsewhere than a fresh PGlite. */
+/** This environment without anything that would point the server elsewhere than a fresh PGlite (or at a mail server). */
 function cleanEnvironment(port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(SENTINEL_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|TEST_)/.test(name)) env[name] = value;
+    if (!/^(SENTINEL_|DATABASE_URL$|REDIS_URL$|SMTP_URL$|PORT$|HOST$|TEST_)/.test(name)) env[name] = value;
   }
   // Quiet logs; SIGTERM stops at once, as nothing balances load here.
   return { ...env, PORT: String(port), SENTINEL_LOG_LEVEL: 'warn', SENTINEL_SHUTDOWN_GRACE: '0' };

@@ -35,7 +35,9 @@ import { metricsRoutes } from './modules/metrics/routes.js';
 import { totpRoutes } from './modules/totp/routes.js';
 import { passkeyRoutes } from './modules/passkeys/routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceDeps, type Services } from './services.js';
+import { mailPageRoutes } from './modules/mail/page-routes.js';
+import { mailRoutes } from './modules/mail/routes.js';
 import { VERSION } from './version.js';
 
 export interface AppDeps {
@@ -46,6 +48,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** How often a process polls for revocations made by others (PostgreSQL only). */
   revocationPollMs?: number;
+  /** Replaces SMTP (tests): see ServiceDeps. */
+  mailTransport?: ServiceDeps['mailTransport'];
 }
 
 /**
@@ -89,6 +93,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     pool: () => database.poolStats?.(),
     revokedSessions: () => services.revocations.size,
     webhookBacklog: () => services.webhooks.backlog(),
+    mailBacklog: async () => (services.mail.configured ? services.mail.outbox.backlog() : undefined),
   });
   installHttpMetrics(app, metrics);
   const services = createServices({
@@ -99,6 +104,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     revocationPollMs: deps.revocationPollMs ?? 5000,
     onBackgroundError: (error) => app.log.warn({ err: error }, 'background task failed'),
     onWarning: (message, fields) => app.log.warn(fields, message),
+    ...(deps.mailTransport ? { mailTransport: deps.mailTransport } : {}),
   });
   const { accessChecks, apps, accounts, sessions, revocationSync, rowChanges } = services;
   countLoginOutcomes(sessions, metrics);
@@ -143,6 +149,8 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(accountPageRoutes);
   await app.register(passkeyRoutes, services.passkeys);
   await app.register(webhookRoutes, { webhooks: services.webhooks.service });
+  await app.register(mailRoutes, services.mail);
+  await app.register(mailPageRoutes, services.mail);
 
   const { ring } = services.signingKeys;
   // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.
@@ -152,6 +160,11 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   app.addHook('onClose', () => revocationSync.stop());
   app.addHook('onReady', () => rowChanges.start());
   app.addHook('onClose', () => rowChanges.stop());
+  const mailWorker = services.mail.worker;
+  if (mailWorker) {
+    app.addHook('onReady', async () => mailWorker.start());
+    app.addHook('onClose', () => mailWorker.stop());
+  }
   app.addHook('onReady', async () => services.operators.retention.start());
   app.addHook('onClose', () => services.operators.retention.stop());
   // Every server delivers webhooks; the outbox's row claims keep two from sending one delivery.

@@ -74,6 +74,10 @@ export interface Config {
   /** profile_data bytes (as stored JSON) one user may hold across all apps. */
   maxProfileBytesPerUser: number;
   webhooks: WebhookConfig;
+  /** Outgoing mail (SMTP_URL, SENTINEL_MAIL_FROM); undefined turns mail off (email routes answer 503). */
+  mail: MailConfig | undefined;
+  /** SENTINEL_REQUIRE_VERIFIED_EMAIL: logins of users whose email is unverified answer 403 `email_not_verified`. */
+  requireVerifiedEmail: boolean;
 }
 
 /** How webhooks are delivered (src/modules/webhooks). */
@@ -93,6 +97,20 @@ export interface WebhookConfig {
   pollMs: number;
   /** Deliveries one server sends at once. */
   concurrency: number;
+}
+
+export interface MailConfig {
+  /** smtp://user:pass@host:port, or smtps:// for TLS from the first byte. Holds a password: never logged. */
+  smtpUrl: string;
+  from: string;
+  /** How often each process looks for due mail (a new mail also wakes its own process at once). */
+  pollMs: number;
+  /** Wait before the first retry; each next one waits twice as long, up to an hour. */
+  retryBaseMs: number;
+  /** Attempts before a mail is given up (kept as failed, visible to operators). */
+  maxAttempts: number;
+  /** How long one delivery may take (connecting, greeting, sending) before it counts as failed. */
+  sendTimeoutMs: number;
 }
 
 export interface ImportedHashCheckLimits {
@@ -243,6 +261,8 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: 5000,
       concurrency: 16,
     },
+    mail: mailConfig(read('SMTP_URL'), read('SENTINEL_MAIL_FROM')),
+    requireVerifiedEmail: flag(env, 'SENTINEL_REQUIRE_VERIFIED_EMAIL'),
   };
   return { ...config, passkeys: passkeyConfig(config.publicUrl, read('SENTINEL_PASSKEY_RP_ID'), read('SENTINEL_PASSKEY_ORIGINS')) };
 }
@@ -287,12 +307,31 @@ function passkeyConfig(publicUrl: string, rawRpId: string | undefined, rawOrigin
   return { rpId, extraOrigins };
 }
 
-/** `true` or `false` (any case); unset is false. */
+/** `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case); unset or empty is false. */
 function flag(env: Env, name: string): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '' || ['false', '0', 'no', 'off'].includes(value)) return false;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function mailConfig(smtpUrl: string | undefined, from: string | undefined): MailConfig | undefined {
+  if (smtpUrl === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    url = undefined;
+  }
+  // The URL holds the SMTP password: the message must not repeat it.
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new ConfigError('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  }
+  const sender = from ?? `Sentinel <no-reply@${url.hostname}>`;
+  if (/[\r\n]/.test(sender) || !/@[^@\s>]+>?$/.test(sender)) {
+    throw new ConfigError(`SENTINEL_MAIL_FROM must be an address like "Example <no-reply@example.com>", got "${sender}"`);
+  }
+  return { smtpUrl, from: sender, pollMs: 5000, retryBaseMs: 30_000, maxAttempts: 10, sendTimeoutMs: 15_000 };
 }
 
 function profileLimits(env: Env): Pick<Config, 'maxProfilesPerUserApp' | 'maxProfileBytesPerUser'> {

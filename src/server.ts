@@ -17,6 +17,8 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp({ config, database: runtime.database, secrets });
   reportDatabaseError = (error) => app.log.warn({ code: (error as { code?: unknown }).code }, `database connection: ${error.message}`);
   if (secrets.apiKeyNotice) app.log.info(secrets.apiKeyNotice);
+  if (!config.mail) app.log.info('Mail is off (SMTP_URL is not set): password reset and email verification answer 503 mail_not_configured');
+  else app.log.info(`Mail is on: sending as ${config.mail.from}`);
   const socket = await runtime.share((message) => app.log.warn(message));
   // A key rotation (sentinel encryption-key rotate) reaches this process without a restart.
   const stopWatchingKeys = secrets.encryptionKeys?.watch(runtime.database.db, (error) =>

@@ -15,6 +15,8 @@ import { SessionsRepository } from './modules/accounts/sessions-repository.js';
 import { AccessTokens } from './modules/accounts/tokens.js';
 import { UsersRepository } from './modules/accounts/users-repository.js';
 import { createAppServices } from './modules/apps/compose.js';
+import { createMailServices } from './modules/mail/compose.js';
+import type { MailTransport } from './modules/mail/transport.js';
 import { AttemptCounters } from './modules/attempts/attempt-counters.js';
 import { AttemptLimiter } from './modules/attempts/attempt-limiter.js';
 import { AuditLog } from './modules/audit/audit-log.js';
@@ -49,6 +51,8 @@ export interface ServiceDeps {
   onBackgroundError: (error: unknown) => void;
   /** Logs a warning an operator must act on; `fields` never hold a secret. */
   onWarning?: (message: string, fields: Record<string, unknown>) => void;
+  /** Replaces SMTP (tests); the configuration's SMTP_URL otherwise. */
+  mailTransport?: MailTransport;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -57,7 +61,16 @@ export type Services = ReturnType<typeof createServices>;
  * Repositories from the database, then services from repositories and configuration.
  * Shared by the HTTP app and the command line, so both apply the same rules.
  */
-export function createServices({ config, database, secrets, clock, revocationPollMs, onBackgroundError, onWarning }: ServiceDeps) {
+export function createServices({
+  config,
+  database,
+  secrets,
+  clock,
+  revocationPollMs,
+  onBackgroundError,
+  onWarning,
+  mailTransport,
+}: ServiceDeps) {
   const db = database.db;
   const cacheLimits = { max: config.authCacheSize, ttlMs: AUTH_CACHE_TTL_MS };
   const accountCache = new ChangeAwareCache<AccountSnapshot>(cacheLimits, (id) => users.findAccount(id));
@@ -137,8 +150,37 @@ export function createServices({ config, database, secrets, clock, revocationPol
     clock,
     secondFactor: new OtpChallenges({ challenges: otpChallenges, audit, clock }),
     events,
+    requireVerifiedEmail: config.requireVerifiedEmail,
   });
-  const accounts = new AccountService({ db, users, passwords, passwordAttempts, sessions, audit, passwordImporter: importer, events });
+  const apps = createAppServices({ db, audit, clock, events });
+  const mail = createMailServices({
+    db,
+    mail: config.mail,
+    publicUrl: config.publicUrl,
+    users,
+    apps: apps.repository,
+    passwords,
+    sessions,
+    attemptCounters,
+    audit,
+    clock,
+    events,
+    encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
+    onBackgroundError,
+    ...(mailTransport ? { transport: mailTransport } : {}),
+  });
+  const { accountMail } = mail;
+  const accounts = new AccountService({
+    db,
+    users,
+    passwords,
+    passwordAttempts,
+    sessions,
+    audit,
+    passwordImporter: importer,
+    events,
+    mail: accountMail,
+  });
   const userImport = new UserImportService({ db, repository: importRepository, audit, importer, passwords, events });
   const { totp, otpLogin } = createTotpServices({
     db,
@@ -152,6 +194,7 @@ export function createServices({ config, database, secrets, clock, revocationPol
     encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
     issuer: config.totpIssuer,
     events,
+    accountMail,
   });
   const operators = createOperatorServices({
     db,
@@ -164,9 +207,9 @@ export function createServices({ config, database, secrets, clock, revocationPol
     deletedUserRetentionSeconds: config.deletedUserRetentionSeconds,
     onBackgroundError,
     events,
+    accountMail,
   });
   const auditEvents = new AuditRepository(db);
-  const apps = createAppServices({ db, audit, clock, events });
   const passkeys = createPasskeyServices({
     db,
     users,
@@ -212,5 +255,6 @@ export function createServices({ config, database, secrets, clock, revocationPol
     userImport,
     profiles,
     webhooks,
+    mail,
   };
 }

@@ -38,7 +38,18 @@ describe('POST /auth/register', () => {
     expect(response.body.user.user_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Date(response.body.user.created_at).toISOString()).toBe(response.body.user.created_at);
     expect(Object.keys(response.body.user).sort()).toEqual(
-      ['created_at', 'email', 'first_name', 'last_name', 'operator', 'otp_enabled', 'updated_at', 'user_id', 'username'].sort(),
+      [
+        'created_at',
+        'email',
+        'email_verified',
+        'first_name',
+        'last_name',
+        'operator',
+        'otp_enabled',
+        'updated_at',
+        'user_id',
+        'username',
+      ].sort(),
     );
     const [row] = await queryRows<{ password_hash: string; password_algorithm: string }>(
       t.database.db,

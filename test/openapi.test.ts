@@ -114,7 +114,7 @@ describe('GET /openapi.json error answers', () => {
         expect(isProblem(example.value), `${where} ${code}`).toEqual([]);
         expect(example.value.status, `${where} ${code}`).toBe(status);
         expect(example.value.type, `${where} ${code}`).toBe(`urn:sentinel:problem:${code}`);
-        expect(declaredError(code)?.status, `${where} ${code} is not a code the server declares with this status`).toBe(status);
+        expect(declaredError(code, status)?.status, `${where} ${code} is not a code the server declares with this status`).toBe(status);
       }
     }
     // The codes a route names are its examples (the docs once showed one 400 sample everywhere).

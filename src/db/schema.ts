@@ -31,6 +31,8 @@ export const users = pgTable(
     passwordSaltPosition: text('password_salt_position'),
     operator: boolean('operator').notNull().default(false),
     otpEnabled: boolean('otp_enabled').notNull().default(false),
+    /** A link mailed to `email` was followed, or an operator vouched for the address. */
+    emailVerified: boolean('email_verified').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
@@ -320,6 +322,60 @@ export const passkeyChallenges = pgTable(
   ],
 );
 
+/**
+ * Mail waiting to be sent (an outbox): written in the transaction of the change that causes
+ * it, so a rolled-back change sends nothing and a crash loses nothing. Sent rows are deleted;
+ * `payload` is sealed (it carries single-use links).
+ */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    recipient: text('recipient').notNull(),
+    /** The subject and bodies, sealed with the instance encryption key (bound to the row id). */
+    payload: text('payload').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** When a worker may next claim it; a claim pushes it ahead by the send lease. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    /** Set when the retries are spent: kept for operators, never claimed again. */
+    failedAt: timestamp('failed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('mail_outbox_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.failedAt} IS NULL`),
+  ],
+);
+
+/** Single-use links mailed to users (password reset, email verification, email change); only hashes are kept. */
+export const mailTokens = pgTable(
+  'mail_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull(),
+    purpose: text('purpose').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The address the link was mailed to: the one it proves (for an email change, the new one). */
+    email: text('email').notNull(),
+    appId: integer('app_id').references(() => apps.id, { onDelete: 'set null' }),
+    /** Where the hosted page sends the user after success: checked against the app's domains when requested. */
+    redirectTo: text('redirect_to'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('mail_tokens_token_hash_key').on(t.tokenHash),
+    index('mail_tokens_user_id_idx').on(t.userId),
+    index('mail_tokens_expires_at_idx').on(t.expiresAt),
+    check('mail_tokens_purpose_check', sql`${t.purpose} IN ('password_reset', 'verify_email', 'email_change')`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 export type SessionRow = typeof sessions.$inferSelect;
@@ -403,3 +459,4 @@ export const webhookAttempts = pgTable(
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+export type MailTokenRow = typeof mailTokens.$inferSelect;

@@ -26,6 +26,7 @@ export interface Principal {
     lastName: string;
     operator: boolean;
     otpEnabled: boolean;
+    emailVerified: boolean;
     createdAt: Date;
     updatedAt: Date;
     deletedAt: Date | null;

@@ -72,11 +72,13 @@ export function problemBody(problem: AppError): ProblemBody {
   };
 }
 
-const declaredErrors = new Map<string, ErrorFactory>();
+/** By code; a code may be declared once per status (`invalid_token`: a 401 bearer token, a 400 mailed link). */
+const declaredErrors = new Map<string, ErrorFactory[]>();
 
-/** The factory that defineErrors made for `code`, so the API document can show a real example of it. */
-export function declaredError(code: string): ErrorFactory | undefined {
-  return declaredErrors.get(code);
+/** The factory that defineErrors made for `code` (of `status`, when given), so the API document can show a real example of it. */
+export function declaredError(code: string, status?: number): ErrorFactory | undefined {
+  const factories = declaredErrors.get(code) ?? [];
+  return factories.find((factory) => status === undefined || factory.status === status);
 }
 
 /** Declares a feature's error codes once: `Errors.emailTaken('...')` builds the AppError. */
@@ -90,7 +92,7 @@ export function defineErrors<T extends Record<string, ErrorSpec>>(specs: T): { [
     factory.status = spec.status;
     factory.headers = spec.headers ?? [];
     factories[name] = factory;
-    declaredErrors.set(code, factory);
+    declaredErrors.set(code, [...(declaredErrors.get(code) ?? []), factory]);
   }
   return factories;
 }

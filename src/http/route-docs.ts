@@ -95,7 +95,7 @@ function problemResponse(status: number, description: string, isDefault: boolean
 function headersOf(problems: AppError[], mode: AuthMode) {
   const headers: Record<string, unknown> = {};
   for (const problem of problems) {
-    for (const name of declaredError(problem.code)?.headers ?? []) {
+    for (const name of declaredError(problem.code, problem.status)?.headers ?? []) {
       if (name in headers) continue;
       if (name === 'WWW-Authenticate') {
         // Its value depends on the route's kind of credentials; routes with none challenge for nothing.
@@ -118,8 +118,8 @@ function headersOf(problems: AppError[], mode: AuthMode) {
  */
 function examplesFor(status: number, description: string, isDefault: boolean, facts: RouteFacts): AppError[] {
   const factories = [...description.matchAll(/`([a-z]+(?:_[a-z]+)+)`/g)]
-    .map(([, code]) => declaredError(code!))
-    .filter((factory): factory is ErrorFactory => factory?.status === status);
+    .map(([, code]) => declaredError(code!, status))
+    .filter((factory): factory is ErrorFactory => factory !== undefined);
   // One code: the description is its detail; several share it, so each keeps its title.
   const detail = factories.length === 1 ? description.replace(/\s*\(`[a-z_]+`[^)]*\)/g, '').replace(/`/g, '') : undefined;
   const named = factories.map((factory) => factory(detail));

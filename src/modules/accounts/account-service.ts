@@ -1,9 +1,10 @@
 import type { Db } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type Transaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
+import { NO_ACCOUNT_MAIL, type AccountMail } from './account-mail.js';
 import { AccountErrors } from './errors.js';
 import type { EventSink } from '../webhooks/events.js';
 import { assertOperatorRemains } from './last-operator.js';
@@ -23,6 +24,8 @@ export interface AccountServiceDeps {
   audit: AuditLog;
   passwordImporter: PasswordImporter;
   events: EventSink;
+  /** The mails account changes cause; none when mail is off. */
+  mail?: AccountMail;
 }
 
 export interface RegisterOptions {
@@ -36,6 +39,8 @@ export interface RegisterOptions {
    * operator's token. An imported hash chooses what each login to it costs.
    */
   allowImport?: boolean;
+  /** An operator vouches for the address: stored as verified, and no verification mail is sent. */
+  emailVerified?: boolean;
 }
 
 /** The user's own account: registration, profile fields, password, deletion. */
@@ -45,7 +50,7 @@ export class AccountService {
   async register(input: RegisterInput, context: RequestContext, options: RegisterOptions = {}): Promise<UserRow> {
     const password = await this.passwordFor(input, options.allowImport ?? false);
     const { user_info: info } = input;
-    const created = await this.deps.db.transaction(async (tx) => {
+    const created = await inTransaction(this.deps.db, async (tx) => {
       const user = await this.deps.users.insert(
         {
           username: info.username,
@@ -57,9 +62,11 @@ export class AccountService {
           passwordSalt: password.salt,
           passwordSaltPosition: password.saltPosition,
           operator: options.operator ?? false,
+          emailVerified: options.emailVerified ?? false,
         },
         tx,
       );
+      if (!user.emailVerified) await this.mail.registered(tx, user, context);
       await this.deps.audit.record(
         {
           action: options.auditAction ?? 'user.registered',
@@ -83,9 +90,20 @@ export class AccountService {
     return user;
   }
 
+  /**
+   * With mail on, a new email address waits for the link mailed to it (EmailVerificationService
+   * applies it); the other fields change at once. Without mail the address changes at once, unverified.
+   */
   async updateInfo(principal: Principal, update: UserInfoUpdate, context: RequestContext): Promise<UserRow> {
-    return this.deps.db.transaction(async (tx) => {
-      const user = await this.deps.users.update(principal.userId, toUserChanges(update), tx);
+    return inTransaction(this.deps.db, async (tx) => {
+      const { users } = this.deps;
+      const current = await users.findActiveById(principal.userId, tx);
+      if (!current) throw AccountErrors.userNotFound('The account no longer exists');
+      const { email: newEmail, ...rest } = update;
+      const deferEmail = this.mail.enabled && newEmail !== undefined && newEmail.toLowerCase() !== current.email.toLowerCase();
+      if (deferEmail) await this.requestEmailChange(tx, current, newEmail, context);
+      const changes = toUserChanges(deferEmail ? rest : update);
+      const user = Object.keys(changes).length > 0 ? await users.update(principal.userId, changes, tx) : current;
       if (!user) throw AccountErrors.userNotFound('The account no longer exists');
       await this.deps.audit.record(
         { action: 'user.updated', actorUserId: user.id, targetUserId: user.id, detail: { fields: Object.keys(update) } },
@@ -115,6 +133,7 @@ export class AccountService {
         tx,
       );
       await this.deps.events.emit(tx, { type: 'password.changed', data: { user_id: user.id } });
+      await this.mail.passwordChanged(tx, user, 'changed', context);
     });
   }
 
@@ -128,6 +147,17 @@ export class AccountService {
       await this.deps.events.emit(tx, { type: 'user.deleted', data: { user_id: principal.userId } });
       await this.deps.sessions.endSessions(tx, { userId: principal.userId }, 'user_deleted');
     });
+  }
+
+  /** A taken address is refused now (409), as an immediate change would be, rather than when the link is followed. */
+  private async requestEmailChange(tx: Transaction, user: UserRow, newEmail: string, context: RequestContext): Promise<void> {
+    const { user: holder } = await this.deps.users.resolveLogin({ email: newEmail }, tx);
+    if (holder && holder.id !== user.id) throw AccountErrors.emailTaken('Another account already uses this email');
+    await this.mail.emailChangeRequested(tx, user, newEmail, context);
+  }
+
+  private get mail(): AccountMail {
+    return this.deps.mail ?? NO_ACCOUNT_MAIL;
   }
 
   private async passwordFor(input: RegisterInput, allowImport: boolean): Promise<StoredPassword> {

@@ -7,6 +7,8 @@ export const AccountErrors = defineErrors({
   invalidCredentials: { status: 401, title: 'Invalid credentials' },
   invalidRefreshToken: { status: 401, title: 'Invalid refresh token' },
   wrongPassword: { status: 403, title: 'Wrong password' },
+  /** SENTINEL_REQUIRE_VERIFIED_EMAIL is on and the account has not confirmed its address. */
+  emailNotVerified: { status: 403, title: 'Email address not verified' },
   userNotFound: { status: 404, title: 'User not found' },
   lastOperator: { status: 409, title: 'Last operator' },
   ambiguousLogin: { status: 400, title: 'Email or username required' },

@@ -40,6 +40,10 @@ const userFields = {
   last_name: Type.String({ examples: ['Doe'] }),
   operator: Type.Boolean({ examples: [false] }),
   otp_enabled: Type.Boolean({ examples: [false] }),
+  email_verified: Type.Boolean({
+    description: 'A link mailed to the address was followed, or an operator vouched for it',
+    examples: [false],
+  }),
   created_at: Timestamp(),
   updated_at: Timestamp(),
 };
@@ -132,6 +136,7 @@ export function toUser(row: AccountSnapshot): User {
     last_name: row.lastName,
     operator: row.operator,
     otp_enabled: row.otpEnabled,
+    email_verified: row.emailVerified,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     deleted_at: row.deletedAt?.toISOString() ?? null,

@@ -55,6 +55,8 @@ export interface SessionServiceDeps {
   clock: Clock;
   secondFactor?: SecondFactor;
   events: EventSink;
+  /** SENTINEL_REQUIRE_VERIFIED_EMAIL: refuse logins (after the password check) until the address is verified. */
+  requireVerifiedEmail?: boolean;
 }
 
 /** Logins and the life of a session: refresh rotation, reuse detection, logout, revocation. */
@@ -76,6 +78,11 @@ export class SessionService {
       throw AccountErrors.invalidCredentials('The email, username or password is wrong');
     }
     if (check.upgradedHash) await users.upgradePasswordHash(user.id, user.passwordHash, check.upgradedHash);
+    // Only after the password: otherwise the answer would tell which addresses are registered.
+    // Operators are exempt: their accounts are made by operators or the CLI, who vouch for them.
+    if (this.deps.requireVerifiedEmail && !user.emailVerified && !user.operator) {
+      throw AccountErrors.emailNotVerified('Confirm your email address first: follow the link mailed to you, or reset your password');
+    }
     if (user.otpEnabled) {
       // Never fall back to a password-only login for an account that turned on a second factor.
       if (!this.deps.secondFactor) throw HttpErrors.unavailable('Two-factor login is not available on this server');

@@ -15,7 +15,9 @@ export async function userRoutes(app: TypedApp, { accounts }: { accounts: Accoun
         operationId: 'updateUserInfo',
         tags: ['user'],
         summary: 'Change your username, email or names',
-        description: 'Send at least one field. The claims in your current access token change at its next refresh.',
+        description:
+          'Send at least one field. The claims in your current access token change at its next refresh. ' +
+          'When the server sends mail (SMTP_URL), a new `email` takes effect only once the link mailed to it is confirmed (POST /auth/verify-email/confirm); the answer still shows the old address, and the old address is told of the change.',
         body: UserInfoUpdateBody,
         response: {
           200: Type.Object({ user: UserSchema }),

@@ -3,7 +3,9 @@ import type { Executor } from '../../db/client.js';
 import { users, type NewUserRow, type UserRow } from '../../db/schema.js';
 import type { AccountSnapshot } from './access-checks.js';
 
-export type UserChanges = Partial<Pick<NewUserRow, 'username' | 'email' | 'firstName' | 'lastName' | 'operator' | 'otpEnabled'>>;
+export type UserChanges = Partial<
+  Pick<NewUserRow, 'username' | 'email' | 'firstName' | 'lastName' | 'operator' | 'otpEnabled' | 'emailVerified'>
+>;
 
 const lower = (value: string) => sql`lower(${value})`;
 
@@ -19,6 +21,7 @@ const accountColumns = {
   lastName: users.lastName,
   operator: users.operator,
   otpEnabled: users.otpEnabled,
+  emailVerified: users.emailVerified,
   createdAt: users.createdAt,
   updatedAt: users.updatedAt,
   deletedAt: users.deletedAt,
@@ -65,20 +68,29 @@ export class UsersRepository {
    * database's lower(), which also makes `İ` an `i`). The lockout keys unknown names on
    * that very form, so its idea of "the same name" is exactly the lookup's.
    */
-  async resolveLogin(login: { email?: string; username?: string }): Promise<{ user: UserRow | undefined; canonical: string }> {
+  async resolveLogin(
+    login: { email?: string; username?: string },
+    executor: Executor = this.db,
+  ): Promise<{ user: UserRow | undefined; canonical: string }> {
     const name = login.email ?? login.username ?? '';
     const column = login.email !== undefined ? users.email : users.username;
-    const [row] = await this.db
+    const [row] = await executor
       .select({ canonical: sql<string>`lower(${name}::text)`, user: users })
       .from(sql`(VALUES (1)) AS login (one)`)
       .leftJoin(users, and(eq(sql`lower(${column})`, lower(name)), isNull(users.deletedAt)));
     return { user: row?.user ?? undefined, canonical: row?.canonical ?? name };
   }
 
+  /** A new email address (not a change of letter case only) is unverified unless `changes` says otherwise. */
   async update(id: string, changes: UserChanges, executor: Executor = this.db): Promise<UserRow | undefined> {
+    const verified =
+      changes.emailVerified ??
+      (changes.email !== undefined
+        ? sql`CASE WHEN lower(${users.email}) = lower(${changes.email}) THEN ${users.emailVerified} ELSE false END`
+        : undefined);
     const [row] = await executor
       .update(users)
-      .set({ ...changes, updatedAt: sql`now()` })
+      .set({ ...changes, ...(verified !== undefined ? { emailVerified: verified } : {}), updatedAt: sql`now()` })
       .where(and(eq(users.id, id), isNull(users.deletedAt)))
       .returning();
     this.changed(id);

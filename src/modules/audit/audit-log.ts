@@ -63,6 +63,12 @@ export const AUDIT_ACTIONS = [
   'webhook.updated',
   'webhook.deleted',
   'webhook.delivery_retried',
+  'password_reset.requested',
+  'password_reset.completed',
+  'email.verification_sent',
+  'email.verified',
+  'email.change_requested',
+  'email.changed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

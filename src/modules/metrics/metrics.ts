@@ -12,6 +12,8 @@ export interface MetricSources {
   revokedSessions?: () => number;
   /** Webhook deliveries not yet delivered nor given up (the outbox's backlog), across all servers. */
   webhookBacklog?: () => Promise<number>;
+  /** Mails in the outbox (pending, failed); undefined when mail is off. */
+  mailBacklog?: () => Promise<{ pending: number; failed: number } | undefined>;
 }
 
 /**
@@ -96,6 +98,18 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         if (sources.webhookBacklog) this.set(await sources.webhookBacklog());
+      },
+    });
+    new Gauge({
+      name: 'sentinel_mail_outbox',
+      help: 'Mails in the outbox of the shared database, by state: pending (waiting or retrying) and failed (retries spent); absent when mail is off',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const backlog = await sources.mailBacklog?.();
+        if (!backlog) return;
+        this.set({ state: 'pending' }, backlog.pending);
+        this.set({ state: 'failed' }, backlog.failed);
       },
     });
   }

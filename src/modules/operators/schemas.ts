@@ -17,6 +17,11 @@ const LookupUserId = Type.Union([UserId, Type.Literal('')], { description: 'User
 const LookupEmail = SingleLine({ maxLength: 320, description: 'Email, any case; an empty string counts as absent' });
 const LookupUsername = SingleLine({ maxLength: 320, description: 'Username, any case; an empty string counts as absent' });
 
+/** An operator vouching for an address (or withdrawing that): no verification mail is sent. */
+const EmailVerifiedInput = Type.Boolean({
+  description: 'Mark the email address verified (true) or not (false). A changed email is unverified unless this says true',
+});
+
 export const UserLookupBody = Type.Object(
   {
     user_id: Type.Optional(LookupUserId),
@@ -31,6 +36,7 @@ export const OperatorRegisterBody = Type.Object(
   {
     ...RegisterBody.properties,
     operator: Type.Optional(Type.Boolean({ description: 'Make the new user an operator', default: false })),
+    email_verified: Type.Optional(EmailVerifiedInput),
   },
   {
     additionalProperties: false,
@@ -61,6 +67,7 @@ export const OperatorUpdateBody = Type.Object(
     first_name: Type.Optional(PersonName),
     last_name: Type.Optional(PersonName),
     operator: Type.Optional(Type.Boolean({ description: 'Grant (true) or remove (false) the operator role' })),
+    email_verified: Type.Optional(EmailVerifiedInput),
   },
   {
     additionalProperties: false,
@@ -101,6 +108,7 @@ const userExample = {
   last_name: 'Doe',
   operator: false,
   otp_enabled: false,
+  email_verified: true,
   created_at: '2026-11-27T09:30:00.000Z',
   updated_at: '2026-11-27T09:30:00.000Z',
   deleted_at: null,

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
+import type { AccountMail } from '../accounts/account-mail.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { Passwords } from '../accounts/passwords.js';
 import type { SessionService } from '../accounts/session-service.js';
@@ -24,6 +25,7 @@ export interface OperatorServiceDeps {
   deletedUserRetentionSeconds: number;
   onBackgroundError: (error: unknown) => void;
   events: EventSink;
+  accountMail?: AccountMail;
 }
 
 export type OperatorServices = ReturnType<typeof createOperatorServices>;
@@ -34,7 +36,17 @@ export function createOperatorServices(deps: OperatorServiceDeps) {
   const admin = new UserAdminRepository(db);
   const sessionAdmin = new SessionAdminRepository(db);
   return {
-    userAdmin: new UserAdminService({ db, users, admin, sessions, accounts: deps.accounts, passwords: deps.passwords, audit, events }),
+    userAdmin: new UserAdminService({
+      db,
+      users,
+      admin,
+      sessions,
+      accounts: deps.accounts,
+      passwords: deps.passwords,
+      audit,
+      events,
+      ...(deps.accountMail ? { accountMail: deps.accountMail } : {}),
+    }),
     erasure: new ErasureService({ db, admin, sessions, audit, events }),
     sessionAdmin: new SessionAdminService({ db, users, sessions, sessionAdmin, audit }),
     retention: new DeletedUserRetention({

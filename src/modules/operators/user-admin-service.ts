@@ -4,6 +4,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { HttpErrors } from '../../http/errors.js';
 import { page, type PageRequest } from '../../http/pagination.js';
 import type { RequestContext } from '../../http/request-context.js';
+import { NO_ACCOUNT_MAIL, type AccountMail } from '../accounts/account-mail.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { AccountErrors } from '../accounts/errors.js';
 import { assertOperatorRemains } from '../accounts/last-operator.js';
@@ -27,6 +28,8 @@ export interface UserAdminDeps {
   passwords: Passwords;
   audit: AuditLog;
   events: EventSink;
+  /** Notices to the user: a password reset, an email change. */
+  accountMail?: AccountMail;
 }
 
 /**
@@ -37,10 +40,19 @@ export interface UserAdminDeps {
 export class UserAdminService {
   constructor(private readonly deps: UserAdminDeps) {}
 
-  async register(input: RegisterInput & { operator?: boolean | undefined }, actorId: string, context: RequestContext): Promise<UserRow> {
-    const { operator, ...registration } = input;
+  private get mail(): AccountMail {
+    return this.deps.accountMail ?? NO_ACCOUNT_MAIL;
+  }
+
+  async register(
+    input: RegisterInput & { operator?: boolean | undefined; email_verified?: boolean | undefined },
+    actorId: string,
+    context: RequestContext,
+  ): Promise<UserRow> {
+    const { operator, email_verified: emailVerified, ...registration } = input;
     return this.deps.accounts.register(registration, context, {
       operator: operator ?? false,
+      emailVerified: emailVerified ?? false,
       actorUserId: actorId,
       auditAction: 'operator.user_created',
       allowImport: true,
@@ -65,7 +77,7 @@ export class UserAdminService {
   }
 
   async update(update: OperatorUpdate, actorId: string, context: RequestContext): Promise<UserRow> {
-    const { user_id: id, operator, ...fields } = update;
+    const { user_id: id, operator, email_verified: emailVerified, ...fields } = update;
     const { users, audit } = this.deps;
     return inTransaction(this.deps.db, async (tx) => {
       // The operator set before the user's row, as every path taking both does, so two requests cannot deadlock.
@@ -78,12 +90,18 @@ export class UserAdminService {
         await assertOperatorRemains(users, tx, id, 'removing your own operator role');
       }
 
-      const changes: UserChanges = { ...toUserChanges(fields), ...(grant || revoke ? { operator } : {}) };
+      const changes: UserChanges = {
+        ...toUserChanges(fields),
+        ...(grant || revoke ? { operator } : {}),
+        ...(emailVerified !== undefined ? { emailVerified } : {}),
+      };
       const user = Object.keys(changes).length > 0 ? await users.update(id, changes, tx) : target;
       if (!user) throw OperatorErrors.userDeleted('The user was deleted meanwhile');
+      // An operator's change applies at once; the address it leaves hears of it.
+      if (user.email.toLowerCase() !== target.email.toLowerCase()) await this.mail.emailChanged(tx, target.email, user.email, context);
 
       const event = { actorUserId: actorId, targetUserId: id };
-      const fieldNames = Object.keys(fields);
+      const fieldNames = [...Object.keys(fields), ...(emailVerified !== undefined ? ['email_verified'] : [])];
       if (fieldNames.length > 0)
         await audit.record({ ...event, action: 'operator.user_updated', detail: { fields: fieldNames } }, context, tx);
       if (grant) await audit.record({ ...event, action: 'operator.role_granted' }, context, tx);
@@ -105,6 +123,7 @@ export class UserAdminService {
       const target = await this.activeTarget(keys, tx);
       await this.deps.users.setPassword(target.id, hash, tx);
       const ended = await this.deps.sessions.endSessions(tx, { userId: target.id }, 'password_reset');
+      await this.mail.passwordChanged(tx, target, 'reset', context);
       await this.deps.audit.record(
         { action: 'operator.password_reset', actorUserId: actorId, targetUserId: target.id, detail: { sessions_ended: ended.length } },
         context,

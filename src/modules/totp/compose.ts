@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
+import type { AccountMail } from '../accounts/account-mail.js';
 import type { PasswordAttempts } from '../accounts/password-attempts.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
@@ -27,6 +28,7 @@ export interface TotpServicesDeps {
   encryptionKey: ConstructorParameters<typeof SecretBox>[0];
   issuer: string;
   events: EventSink;
+  accountMail?: AccountMail;
 }
 
 /** The HKDF purpose of the key that seals TOTP secrets (the re-key command uses it too). */
@@ -58,6 +60,7 @@ export function createTotpServices(deps: TotpServicesDeps): TotpServices {
       clock,
       issuer: deps.issuer,
       events: deps.events,
+      ...(deps.accountMail ? { accountMail: deps.accountMail } : {}),
     }),
     otpLogin: new SecondFactorLoginService({ db, users, totp: repository, challenges, factors, sessions, audit, clock }),
   };

@@ -1,10 +1,11 @@
 import QRCode from 'qrcode';
 import type { Clock } from '../../clock.js';
-import type { Db, Executor } from '../../db/client.js';
+import type { Db } from '../../db/client.js';
 import type { UserRow } from '../../db/schema.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type Transaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
 import type { RequestContext } from '../../http/request-context.js';
+import { NO_ACCOUNT_MAIL, type AccountMail } from '../accounts/account-mail.js';
 import { AccountErrors } from '../accounts/errors.js';
 import type { PasswordAttempts } from '../accounts/password-attempts.js';
 import type { SessionService } from '../accounts/session-service.js';
@@ -39,6 +40,8 @@ export interface TotpEnrollmentDeps {
   clock: Clock;
   issuer: string;
   events: EventSink;
+  /** Mails the owner a notice when TOTP is turned off. */
+  accountMail?: AccountMail;
 }
 
 export interface Enrollment {
@@ -109,7 +112,7 @@ export class TotpEnrollmentService {
     const user = await this.activeUser(principal.userId);
     if (!user.otpEnabled) throw TotpErrors.otpNotEnabled('TOTP is already off for this account');
     const method = await this.prove(user, proof, 'disable', context);
-    return this.deps.db.transaction((tx) => this.turnOff(user.id, { actorUserId: user.id, by: 'user', method }, context, tx));
+    return inTransaction(this.deps.db, (tx) => this.turnOff(user.id, { actorUserId: user.id, by: 'user', method }, context, tx));
   }
 
   /** New recovery codes replacing all the old ones (used or not); shown this once. */
@@ -148,7 +151,7 @@ export class TotpEnrollmentService {
     userId: string,
     how: { actorUserId: string; by: 'user' | 'operator'; method?: string },
     context: RequestContext,
-    tx: Executor,
+    tx: Transaction,
   ): Promise<UserRow> {
     const { users, totp, challenges, audit } = this.deps;
     await totp.remove(userId, tx);
@@ -158,6 +161,7 @@ export class TotpEnrollmentService {
     const detail = { by: how.by, ...(how.method ? { method: how.method } : {}) };
     await audit.record({ action: 'otp.disabled', actorUserId: how.actorUserId, targetUserId: userId, detail }, context, tx);
     await this.deps.events.emit(tx, { type: 'otp.disabled', data: { user_id: userId, by: how.by } });
+    await (this.deps.accountMail ?? NO_ACCOUNT_MAIL).otpDisabled(tx, row, context);
     return row;
   }
 

@@ -237,7 +237,7 @@ export interface paths {
         put?: never;
         /**
          * Change your username, email or names
-         * @description Send at least one field. The claims in your current access token change at its next refresh.
+         * @description Send at least one field. The claims in your current access token change at its next refresh. When the server sends mail (SMTP_URL), a new `email` takes effect only once the link mailed to it is confirmed (POST /auth/verify-email/confirm); the answer still shows the old address, and the old address is told of the change.
          */
         post: operations["updateUserInfo"];
         delete?: never;
@@ -1318,6 +1318,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/password-reset/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a link to set a new password
+         * @description Answers 202 whether or not an account has the address, with the same body and in about the same time; an account gets a single-use link valid one hour, opening the page `/account/reset-password`. Each address gets at most 5 such mails an hour (more are dropped silently); each client address is rate-limited (429).
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a mailed link
+         * @description Spends the link (once: of concurrent confirms exactly one succeeds), sets the password under the rules of registration, and ends every session of the user. The user gets a notice by mail.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/verify-email/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a link that confirms your email address
+         * @description The link is single-use, valid 24 hours, and opens the page `/account/verify-email`. `redirect_to` goes in the query string (the request needs no body). At most 5 mails an hour per address (429 `rate_limited`).
+         */
+        post: operations["requestEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/verify-email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email address with a mailed link
+         * @description For a verification link, the account's address becomes verified. For an email-change link (mailed to the new address by POST /user/userinfo/update), the account takes the new address, verified, and the old address gets a notice.
+         */
+        post: operations["confirmEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1647,6 +1727,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -1822,6 +1907,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -1950,6 +2040,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -2066,6 +2161,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -2440,6 +2540,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -4920,6 +5025,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -6721,6 +6831,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -6864,6 +6979,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -7164,6 +7284,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -7290,6 +7415,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -7432,6 +7562,8 @@ export interface operations {
                      * @default false
                      */
                     operator?: boolean;
+                    /** @description Mark the email address verified (true) or not (false). A changed email is unverified unless this says true */
+                    email_verified?: boolean;
                 };
             };
         };
@@ -7454,6 +7586,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -7481,6 +7614,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -7610,6 +7748,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -7637,6 +7776,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -7761,6 +7905,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -7788,6 +7933,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -8006,6 +8156,8 @@ export interface operations {
                     last_name?: string;
                     /** @description Grant (true) or remove (false) the operator role */
                     operator?: boolean;
+                    /** @description Mark the email address verified (true) or not (false). A changed email is unverified unless this says true */
+                    email_verified?: boolean;
                 };
             };
         };
@@ -8026,6 +8178,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -8053,6 +8206,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -8337,6 +8495,7 @@ export interface operations {
                      *           "last_name": "Doe",
                      *           "operator": false,
                      *           "otp_enabled": false,
+                     *           "email_verified": true,
                      *           "created_at": "2026-11-27T09:30:00.000Z",
                      *           "updated_at": "2026-11-27T09:30:00.000Z",
                      *           "deleted_at": null
@@ -8365,6 +8524,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -8570,6 +8734,7 @@ export interface operations {
                      *           "last_name": "Doe",
                      *           "operator": false,
                      *           "otp_enabled": false,
+                     *           "email_verified": true,
                      *           "created_at": "2026-11-27T09:30:00.000Z",
                      *           "updated_at": "2026-11-27T09:30:00.000Z",
                      *           "deleted_at": null
@@ -8598,6 +8763,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -8706,6 +8876,7 @@ export interface operations {
                      *         "last_name": "Doe",
                      *         "operator": false,
                      *         "otp_enabled": false,
+                     *         "email_verified": true,
                      *         "created_at": "2026-11-27T09:30:00.000Z",
                      *         "updated_at": "2026-11-27T09:30:00.000Z",
                      *         "deleted_at": null
@@ -8733,6 +8904,11 @@ export interface operations {
                             operator: boolean;
                             /** @example false */
                             otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
                             /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
@@ -10453,6 +10629,11 @@ export interface operations {
                             /** @example false */
                             otp_enabled: boolean;
                             /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
                              * Format: date-time
                              * @example 2026-11-27T09:30:00.000Z
                              */
@@ -11567,6 +11748,449 @@ export interface operations {
                 };
             };
             /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "johndo@example.com"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Unique regardless of case
+                     * @example johndo@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description Where the hosted page sends the user after success: an http(s) URL on one of the calling app's domains (else 400 `redirect_not_allowed`)
+                     * @example https://app.example.com/welcome-back
+                     */
+                    redirect_to?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example Done */
+                        message: string;
+                    };
+                };
+            };
+            /** @description redirect_to is not on one of the calling app's domains (`redirect_not_allowed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid X-API-KEY */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "q3V0...",
+                 *       "new_password": "a new long passphrase"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The `token` of the mailed link
+                     * @example q3V0...
+                     */
+                    token: string;
+                    /**
+                     * @description 8 to 256 characters
+                     * @example correct horse battery staple
+                     */
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example Done */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The link is unknown, already used or expired (`invalid_token`), or the body is invalid; a new_password too short (`weak_password`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestEmailVerification: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Where the hosted page sends the user after success: an http(s) URL on one of the calling app's domains (else 400 `redirect_not_allowed`)
+                 * @example https://app.example.com/welcome-back
+                 */
+                redirect_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example Done */
+                        message: string;
+                    };
+                };
+            };
+            /** @description redirect_to is not on one of the calling app's domains (`redirect_not_allowed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The address is already verified (`email_already_verified`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many mails to this address or from this client (`rate_limited`) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "q3V0..."
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The `token` of the mailed link
+                     * @example q3V0...
+                     */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** User */
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description The link is unknown, already used or expired (`invalid_token`), or the body is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another account took the new address meanwhile (`email_taken`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
