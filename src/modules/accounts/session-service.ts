@@ -60,7 +60,7 @@ export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
   /** Counted before the password is checked (PasswordAttempts): a locked account answers 429 even to the right password. */
-  async login(input: LoginInput, context: RequestContext): Promise<LoginResult> {
+  async login(input: LoginInput, context: RequestContext, options: { operatorOnly?: boolean } = {}): Promise<LoginResult> {
     const { users, passwordAttempts, audit } = this.deps;
     const { user, canonical } = await users.resolveLogin(input);
     const check = user
@@ -74,6 +74,11 @@ export class SessionService {
       throw AccountErrors.invalidCredentials('The email, username or password is wrong');
     }
     if (check.upgradedHash) await users.upgradePasswordHash(user.id, user.passwordHash, check.upgradedHash);
+    // The console's sign-in (POST /operator/login): no session, and no second-factor challenge, for anyone else.
+    if (options.operatorOnly && !user.operator) {
+      await audit.record({ action: LOGIN_FAILED, targetUserId: user.id, detail: { reason: 'not_an_operator' } }, context);
+      throw HttpErrors.forbidden('Only operators sign in to the console');
+    }
     if (user.otpEnabled) {
       // Never fall back to a password-only login for an account that turned on a second factor.
       if (!this.deps.secondFactor) throw HttpErrors.unavailable('Two-factor login is not available on this server');

@@ -26,7 +26,7 @@ export interface SecondFactorLoginDeps {
 export class SecondFactorLoginService {
   constructor(private readonly deps: SecondFactorLoginDeps) {}
 
-  async verify(otpToken: string, code: string, context: RequestContext): Promise<IssuedSession> {
+  async verify(otpToken: string, code: string, context: RequestContext, options: { operatorOnly?: boolean } = {}): Promise<IssuedSession> {
     const { db, users, challenges, factors, audit, clock } = this.deps;
     const now = clock();
     // Counted before the code is looked at: a burst of guesses cannot get past the cap.
@@ -34,6 +34,8 @@ export class SecondFactorLoginService {
     if (!attempt) throw TotpErrors.invalidOtpToken('The otp_token is unknown, expired, already used or spent; log in again');
     const user = await users.findActiveById(attempt.userId);
     if (!user?.otpEnabled) throw TotpErrors.invalidOtpToken('The otp_token is no longer valid; log in again');
+    // A token from POST /auth/login (bootstrap key) does not open a console session for a non-operator.
+    if (options.operatorOnly && !user.operator) throw TotpErrors.invalidOtpToken('The otp_token was not issued to an operator');
 
     // The factor is spent and the token consumed together: a code is not burnt by a request that loses the token.
     const check = await factors.attempt(user.id, () =>

@@ -1,0 +1,3 @@
+export function Apps(_props: Record<string, unknown>) {
+  return <h1>Apps</h1>;
+}

@@ -1,0 +1,3 @@
+export function Audit(_props: Record<string, unknown>) {
+  return <h1>Audit</h1>;
+}

@@ -1,0 +1,3 @@
+export function Overview(_props: Record<string, unknown>) {
+  return <h1>Overview</h1>;
+}
