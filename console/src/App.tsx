@@ -8,6 +8,7 @@ import { Overview } from './pages/Overview.js';
 import { Users } from './pages/Users.js';
 import { UserPage } from './pages/UserPage.js';
 import { Apps } from './pages/Apps.js';
+import { AppPage } from './pages/AppPage.js';
 import { Audit } from './pages/Audit.js';
 import { Import } from './pages/Import.js';
 
@@ -71,7 +72,9 @@ function Main({ path }: { path: string }) {
   useEffect(() => main.current?.focus(), [path]);
   const user = /^\/users\/([0-9a-f-]{36})$/.exec(path);
   let page;
+  const app = /^\/apps\/(\d+)$/.exec(path);
   if (user) page = <UserPage key={user[1]} userId={user[1]!} />;
+  else if (app) page = <AppPage key={app[1]} appId={Number(app[1])} />;
   else if (path === '/users') page = <Users />;
   else if (path === '/apps') page = <Apps />;
   else if (path === '/audit') page = <Audit />;

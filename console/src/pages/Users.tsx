@@ -54,14 +54,12 @@ export function Users() {
           Search
           <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Email, username or name" />
         </label>
-        <label>
-          Show
-          <select value={deleted} onChange={(e) => setDeleted(e.target.value as typeof deleted)}>
-            <option value="">All users</option>
-            <option value="false">Active users</option>
-            <option value="true">Deleted users</option>
-          </select>
-        </label>
+        <label htmlFor="users-show">Show</label>
+        <select id="users-show" value={deleted} onChange={(e) => setDeleted(e.target.value as typeof deleted)}>
+          <option value="">All users</option>
+          <option value="false">Active users</option>
+          <option value="true">Deleted users</option>
+        </select>
       </div>
       <ErrorBox error={error} />
       <table>
