@@ -23,6 +23,7 @@ const PAGES = [
   'docs/audit.md',
   'docs/import.md',
   'docs/totp.md',
+  'docs/console.md',
   'docs/performance-profiles.md',
   'docs/performance-import.md',
   'docs/operations.md',

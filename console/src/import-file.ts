@@ -56,15 +56,19 @@ function parseCsv(text: string): ImportRow[] {
   for (let i = 0; i < source.length; i += 1) {
     const char = source[i]!;
     if (quoted) {
-      if (char === '"' && source[i + 1] === '"') ((field += '"'), (i += 1));
-      else if (char === '"') quoted = false;
+      if (char === '"' && source[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (char === '"') quoted = false;
       else {
         if (char === '\n') line += 1;
         field += char;
       }
     } else if (char === '"' && field === '') quoted = true;
-    else if (char === ',') (fields.push(field), (field = ''));
-    else if (char === '\n' || char === '\r') {
+    else if (char === ',') {
+      fields.push(field);
+      field = '';
+    } else if (char === '\n' || char === '\r') {
       if (char === '\r' && source[i + 1] === '\n') i += 1;
       endRecord();
       line += 1;
