@@ -220,6 +220,11 @@ describe('the operator console at /console', () => {
     await shot('audit');
     await nav('Overview');
     await page.getByRole('cell', { name: 'users.imported', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Sign-ins, last 14 days' }).waitFor();
+    const counts = page.getByRole('list', { name: 'Counts' });
+    await counts.getByText('1 apps').waitFor();
+    const active = (await t.call('GET', '/operator/overview', { token: await operatorToken() })).body.users.active;
+    await counts.getByText(`${active} active users`).waitFor();
     await shot('overview');
   });
 

@@ -10,6 +10,8 @@ export function UserProfiles({ userId }: { userId: string }) {
   const [apps, setApps] = useState<AppSummary[]>([]);
   const [appId, setAppId] = useState<number | null>(null);
   const [profiles, setProfiles] = useState<Profile[] | null>(null);
+  // Kept here: a saved profile's editor is replaced by one of the new version.
+  const [saved, setSaved] = useState('');
   const { error, run } = useAction();
 
   useEffect(() => {
@@ -42,9 +44,18 @@ export function UserProfiles({ userId }: { userId: string }) {
         ))}
       </select>
       <ErrorBox error={error} />
+      {saved && <Notice>{saved}</Notice>}
       {profiles?.length === 0 && <p>No profiles in this app.</p>}
       {profiles?.map((profile) => (
-        <ProfileEditor key={`${profile.profile_id}:${profile.version}`} profile={profile} onReload={() => appId !== null && load(appId)} />
+        <ProfileEditor
+          key={`${profile.profile_id}:${profile.version}`}
+          profile={profile}
+          onReload={() => appId !== null && load(appId)}
+          onSaved={(saved) => {
+            setProfiles((current) => current?.map((each) => (each.profile_id === saved.profile_id ? saved : each)) ?? null);
+            setSaved(`Profile saved (version ${saved.version})`);
+          }}
+        />
       ))}
     </section>
   );
@@ -55,16 +66,14 @@ export function UserProfiles({ userId }: { userId: string }) {
  * field); the save sends If-Match with the version shown, so a change made meanwhile by someone
  * else is not overwritten (412) and the operator is told what happened.
  */
-function ProfileEditor({ profile, onReload }: { profile: Profile; onReload: () => void }) {
+function ProfileEditor({ profile, onReload, onSaved }: { profile: Profile; onReload: () => void; onSaved: (profile: Profile) => void }) {
   const api = useApi();
   const [text, setText] = useState(() => JSON.stringify(profile.profile_data, null, 2));
   const [stale, setStale] = useState(false);
-  const [saved, setSaved] = useState(false);
   const { error, busy, run, setError } = useAction();
   const id = `profile-${profile.profile_id}`;
 
   const save = () => {
-    setSaved(false);
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -78,7 +87,7 @@ function ProfileEditor({ profile, onReload }: { profile: Profile; onReload: () =
     }
     void run(async () => {
       try {
-        await ok(
+        const answer = await ok(
           api.PUT('/operator/users/profile/{userid}/{appid}/{profile_id}', {
             params: {
               path: { userid: profile.user_id, appid: profile.app_id, profile_id: profile.profile_id },
@@ -87,8 +96,7 @@ function ProfileEditor({ profile, onReload }: { profile: Profile; onReload: () =
             body: { profile_data: data as Record<string, never> },
           }),
         );
-        setSaved(true);
-        onReload();
+        onSaved(answer.profile);
       } catch (caught) {
         if (caught instanceof SentinelError && caught.status === 412) setStale(true);
         else throw caught;
@@ -117,7 +125,6 @@ function ProfileEditor({ profile, onReload }: { profile: Profile; onReload: () =
           Save profile
         </button>
       </div>
-      {saved && <Notice>Profile saved</Notice>}
       {stale && (
         <div role="alert" className="error">
           <p>

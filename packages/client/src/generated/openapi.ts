@@ -962,6 +962,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count users and apps, and logins per day
+         * @description Active, deleted and operator accounts, apps, and successful and failed logins (`login.succeeded`, `login.failed` in the audit log) per UTC day over the last `days` days, today included. Counting users scans them: at a million users this takes a fraction of a second, so call it for a page, not in a loop.
+         */
+        get: operations["operatorOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/operator/login": {
         parameters: {
             query?: never;
@@ -8907,6 +8927,118 @@ export interface operations {
             };
             /** @description No such user (`user_not_found`), or no such session of this user (`session_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorOverview: {
+        parameters: {
+            query?: {
+                /** @description How many UTC days of logins, today included */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts for the console overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "users": {
+                     *         "active": 1042,
+                     *         "deleted": 3,
+                     *         "operators": 2
+                     *       },
+                     *       "apps": 4,
+                     *       "days": [
+                     *         {
+                     *           "day": "2026-11-29",
+                     *           "logins_succeeded": 310,
+                     *           "logins_failed": 12
+                     *         },
+                     *         {
+                     *           "day": "2026-11-30",
+                     *           "logins_succeeded": 295,
+                     *           "logins_failed": 8
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        users: {
+                            active: number;
+                            deleted: number;
+                            operators: number;
+                        };
+                        apps: number;
+                        /** @description Oldest first, one per day up to today, days without logins included */
+                        days: {
+                            /**
+                             * Format: date
+                             * @description UTC day
+                             * @example 2026-11-30
+                             */
+                            day: string;
+                            logins_succeeded: number;
+                            logins_failed: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
