@@ -120,9 +120,10 @@ describe('the operator console at /console', () => {
     await createProfile(t, customerToken, { theme: 'light' }, appId);
     await nav('Users');
     await page.getByRole('searchbox', { name: 'Search' }).fill('ada.lov');
+    // The unfiltered first page may still show before the search answers: wait for Ada alone.
+    await expect.poll(() => page.getByRole('row').count()).toBe(2); // the header and Ada
     const link = page.getByRole('link', { name: customer.email });
     await link.waitFor();
-    expect(await page.getByRole('row').count()).toBe(2); // the header and Ada
     await shot('users');
     await link.click();
     await page.getByRole('heading', { level: 1, name: customer.email }).waitFor();

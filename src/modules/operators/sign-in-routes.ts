@@ -61,9 +61,9 @@ export async function operatorSignInRoutes(app: TypedApp, { sessions, otpLogin }
           200: SessionSchema,
           401: {
             ...ProblemSchema,
-            description:
-              'Unknown, expired, used or spent otp_token, or one not issued to an operator without an API key (`invalid_otp_token`); wrong or replayed code (`invalid_otp_code`)',
+            description: 'Unknown, expired, used or spent otp_token (`invalid_otp_token`); wrong or replayed code (`invalid_otp_code`)',
           },
+          403: { ...ProblemSchema, description: 'The otp_token belongs to a user who is not an operator (`forbidden`)' },
           429: { ...ProblemSchema, description: 'Too many wrong codes for this account (`too_many_otp_failures`), see Retry-After' },
         },
       },

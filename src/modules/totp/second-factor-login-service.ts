@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { sha256Hex } from '../../crypto/secrets.js';
 import type { Db } from '../../db/client.js';
+import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { IssuedSession, SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
@@ -35,7 +36,7 @@ export class SecondFactorLoginService {
     const user = await users.findActiveById(attempt.userId);
     if (!user?.otpEnabled) throw TotpErrors.invalidOtpToken('The otp_token is no longer valid; log in again');
     // A token from POST /auth/login (bootstrap key) does not open a console session for a non-operator.
-    if (options.operatorOnly && !user.operator) throw TotpErrors.invalidOtpToken('The otp_token was not issued to an operator');
+    if (options.operatorOnly && !user.operator) throw HttpErrors.forbidden('Only operators sign in to the console');
 
     // The factor is spent and the token consumed together: a code is not burnt by a request that loses the token.
     const check = await factors.attempt(user.id, () =>

@@ -9332,8 +9332,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown, expired, used or spent otp_token, or one not issued to an operator without an API key (`invalid_otp_token`); wrong or replayed code (`invalid_otp_code`) */
+            /** @description Unknown, expired, used or spent otp_token (`invalid_otp_token`); wrong or replayed code (`invalid_otp_code`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The otp_token belongs to a user who is not an operator (`forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
