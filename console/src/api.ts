@@ -1,31 +1,8 @@
-import { createSentinelClient, SentinelError, type SentinelClient, type Session } from '@sentinel/client';
-
-/** What openapi-fetch answers for one request. */
-interface Outcome<T> {
-  data?: T;
-  error?: unknown;
-  response: Response;
-}
+import { call, createSentinelClient, SentinelError, type SentinelClient, type Session } from '@sentinel/client';
 
 /** Awaits a typed request: its data on success, a SentinelError (with the problem document) otherwise. */
-export async function ok<T>(request: Promise<Outcome<T>>): Promise<T> {
-  let outcome: Outcome<T>;
-  try {
-    outcome = await request;
-  } catch (error) {
-    throw error instanceof SentinelError ? error : SentinelError.network(error);
-  }
-  if (!outcome.response.ok) throw SentinelError.fromAnswer(outcome.response.status, outcome.error);
-  return outcome.data as T;
-}
-
-/** The same, with the answer's headers (an ETag). */
-export async function okWithHeaders<T>(request: Promise<Outcome<T>>): Promise<{ data: T; headers: Headers }> {
-  const outcome = await request.catch((error: unknown) => {
-    throw error instanceof SentinelError ? error : SentinelError.network(error);
-  });
-  if (!outcome.response.ok) throw SentinelError.fromAnswer(outcome.response.status, outcome.error);
-  return { data: outcome.data as T, headers: outcome.response.headers };
+export async function ok<T>(request: Parameters<typeof call<T>>[0]): Promise<T> {
+  return (await call(request)).data;
 }
 
 /** A line for the operator: the server's detail, and each field it names. */

@@ -3,7 +3,7 @@ import { ok } from '../api.js';
 import { ErrorBox, Notice, useAction, when } from '../components.js';
 import { useApi } from '../context.js';
 import type { Answer } from '../types.js';
-import { SecretOnce, splitDomains } from './Apps.js';
+import { AppFields, appBody, SecretOnce, type AppFieldValues } from './Apps.js';
 
 type App = Answer<'getApp', 200>['app'];
 type Key = Answer<'listAppKeys', 200>['keys'][number];
@@ -31,9 +31,7 @@ export function AppPage({ appId }: { appId: number }) {
 
 function EditApp({ app, onSaved }: { app: App; onSaved: (app: App) => void }) {
   const api = useApi();
-  const [name, setName] = useState(app.app);
-  const [description, setDescription] = useState(app.description);
-  const [domains, setDomains] = useState(app.domains.join(', '));
+  const [fields, setFields] = useState<AppFieldValues>({ name: app.app, description: app.description, domains: app.domains.join(', ') });
   const [saved, setSaved] = useState(false);
   const { error, busy, run } = useAction();
   const submit = (event: FormEvent) => {
@@ -43,7 +41,7 @@ function EditApp({ app, onSaved }: { app: App; onSaved: (app: App) => void }) {
       const answer = await ok(
         api.PATCH('/operator/app/{appid}', {
           params: { path: { appid: app.app_id } },
-          body: { app: name, description, domains: splitDomains(domains) },
+          body: appBody(fields),
         }),
       );
       onSaved({ ...app, ...answer.app });
@@ -54,18 +52,7 @@ function EditApp({ app, onSaved }: { app: App; onSaved: (app: App) => void }) {
     <section aria-labelledby="edit-heading">
       <h2 id="edit-heading">Details</h2>
       <form onSubmit={submit}>
-        <label>
-          Name
-          <input required value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          Description
-          <input value={description} onChange={(e) => setDescription(e.target.value)} />
-        </label>
-        <label>
-          Domains (comma-separated)
-          <input value={domains} onChange={(e) => setDomains(e.target.value)} />
-        </label>
+        <AppFields values={fields} onChange={setFields} />
         <button type="submit" disabled={busy}>
           Save app
         </button>

@@ -49,20 +49,16 @@ export function Apps() {
 
 function RegisterApp({ onRegistered }: { onRegistered: () => void }) {
   const api = useApi();
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [domains, setDomains] = useState('');
+  const [fields, setFields] = useState<AppFieldValues>(EMPTY_APP);
   const [created, setCreated] = useState<{ app: string; key: string } | null>(null);
   const { error, busy, run } = useAction();
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      const answer = await ok(api.POST('/operator/app/register', { body: { app: name, description, domains: splitDomains(domains) } }));
+      const answer = await ok(api.POST('/operator/app/register', { body: appBody(fields) }));
       setCreated({ app: answer.app.app, key: answer.api_key });
-      setName('');
-      setDescription('');
-      setDomains('');
+      setFields(EMPTY_APP);
       onRegistered();
     });
   };
@@ -71,18 +67,7 @@ function RegisterApp({ onRegistered }: { onRegistered: () => void }) {
     <section aria-labelledby="register-heading">
       <h2 id="register-heading">Register an app</h2>
       <form onSubmit={submit}>
-        <label>
-          Name
-          <input required value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          Description
-          <input value={description} onChange={(e) => setDescription(e.target.value)} />
-        </label>
-        <label>
-          Domains (comma-separated)
-          <input value={domains} onChange={(e) => setDomains(e.target.value)} placeholder="notes.example.com" />
-        </label>
+        <AppFields values={fields} onChange={setFields} />
         <button type="submit" disabled={busy}>
           Register app
         </button>
@@ -93,11 +78,45 @@ function RegisterApp({ onRegistered }: { onRegistered: () => void }) {
   );
 }
 
-export function splitDomains(text: string): string[] {
-  return text
+export interface AppFieldValues {
+  name: string;
+  description: string;
+  /** Comma- or space-separated. */
+  domains: string;
+}
+const EMPTY_APP: AppFieldValues = { name: '', description: '', domains: '' };
+
+/** The body of POST /operator/app/register and PATCH /operator/app/{appid}. */
+export function appBody({ name, description, domains }: AppFieldValues) {
+  const list = domains
     .split(/[\s,]+/)
     .map((domain) => domain.trim())
     .filter(Boolean);
+  return { app: name, description, domains: list };
+}
+
+/** An app's name, description and domains: the fields of registering and of editing. */
+export function AppFields({ values, onChange }: { values: AppFieldValues; onChange: (values: AppFieldValues) => void }) {
+  const field = (key: keyof AppFieldValues) => ({
+    value: values[key],
+    onChange: (e: { target: { value: string } }) => onChange({ ...values, [key]: e.target.value }),
+  });
+  return (
+    <>
+      <label>
+        Name
+        <input required {...field('name')} />
+      </label>
+      <label>
+        Description
+        <input {...field('description')} />
+      </label>
+      <label>
+        Domains (comma-separated)
+        <input {...field('domains')} placeholder="notes.example.com" />
+      </label>
+    </>
+  );
 }
 
 /** A secret the server shows this once (an API key), with a copy button. */
