@@ -25,6 +25,7 @@ const PAGES = [
   'docs/totp.md',
   'docs/passkeys.md',
   'docs/email.md',
+  'docs/console.md',
   'docs/performance-profiles.md',
   'docs/performance-import.md',
   'docs/operations.md',

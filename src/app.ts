@@ -22,7 +22,9 @@ import { importRoutes } from './modules/import/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { keyRoutes } from './modules/keys/routes.js';
 import { accountPageRoutes } from './modules/account-pages/routes.js';
+import { consoleRoutes } from './modules/console/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
+import { operatorSignInRoutes } from './modules/operators/sign-in-routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
 import { databaseCheck } from './modules/system/database-check.js';
@@ -144,6 +146,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(importRoutes, { userImport: services.userImport, bulkBodyLimitBytes: config.bulkBodyLimitBytes });
   await app.register(totpRoutes, { totp: services.totp, otpLogin: services.otpLogin });
   await app.register(operatorRoutes, services.operators);
+  await app.register(operatorSignInRoutes, { sessions, otpLogin: services.otpLogin });
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
   await app.register(keyRoutes, { keys: services.signingKeys.keys });
   await app.register(accountPageRoutes);
@@ -151,6 +154,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(webhookRoutes, { webhooks: services.webhooks.service });
   await app.register(mailRoutes, services.mail);
   await app.register(mailPageRoutes, services.mail);
+  await app.register(consoleRoutes);
 
   const { ring } = services.signingKeys;
   // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.

@@ -1,4 +1,5 @@
 export { createSentinelClient, type SentinelClient, type SentinelClientOptions } from './client.js';
+export { call } from './call.js';
 export { SentinelError } from './errors.js';
 export type { WriteOptions } from './profiles.js';
 export type { App, LoginInput, LoginResult, Problem, Profile, RegisterInput, Session, User, VersionedProfile } from './types.js';

@@ -1,40 +1,17 @@
 import { Type } from 'typebox';
 import { principalOf } from '../../http/auth.js';
 import { contextOf } from '../../http/request-context.js';
-import { MessageSchema, ProblemSchema, SingleLine, Timestamp } from '../../http/schemas.js';
+import { MessageSchema, ProblemSchema, Timestamp } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import type { AccountService } from './account-service.js';
-import { AccountErrors } from './errors.js';
 import { NewPassword, PresentedPassword, RegisterBody, SessionSchema, toSessionBody, toUser, UserSchema } from './schemas.js';
+import { LockedOrRateLimited, LoginBody, loginName, OtpRequiredSchema } from './login-schemas.js';
 import type { SessionService } from './session-service.js';
 
 export interface AuthRoutesDeps {
   accounts: AccountService;
   sessions: SessionService;
 }
-
-const OtpRequiredSchema = Type.Object(
-  {
-    otp_required: Type.Literal(true),
-    otp_token: Type.String({ description: 'Send to POST /auth/verify-otp with a code; single-use, valid 5 minutes' }),
-  },
-  { title: 'OtpRequired' },
-);
-
-const LoginBody = Type.Object(
-  {
-    email: Type.Optional(SingleLine({ maxLength: 320, examples: ['johndo@example.com'] })),
-    username: Type.Optional(SingleLine({ maxLength: 320 })),
-    password: PresentedPassword,
-  },
-  { additionalProperties: false, examples: [{ email: 'johndo@example.com', password: 'correct horse battery staple' }] },
-);
-
-const LockedOrRateLimited = {
-  ...ProblemSchema,
-  description:
-    'Too many wrong passwords for this account (`account_locked`) or too many attempts from this address (`rate_limited`); see Retry-After',
-};
 
 export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRoutesDeps): Promise<void> {
   app.post(
@@ -215,10 +192,3 @@ export async function authRoutes(app: TypedApp, { accounts, sessions }: AuthRout
 }
 
 /** Original clients may send both keys with one empty: an empty string counts as absent, and email wins over username. */
-function loginName(email: string | undefined, username: string | undefined): { email: string } | { username: string } {
-  if (email) return { email };
-  if (username) return { username };
-  throw AccountErrors.ambiguousLogin('Send email or username with the password', [
-    { path: '/email', message: 'is required (or username)' },
-  ]);
-}

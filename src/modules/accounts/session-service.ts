@@ -64,7 +64,7 @@ export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
   /** Counted before the password is checked (PasswordAttempts): a locked account answers 429 even to the right password. */
-  async login(input: LoginInput, context: RequestContext): Promise<LoginResult> {
+  async login(input: LoginInput, context: RequestContext, options: { operatorOnly?: boolean } = {}): Promise<LoginResult> {
     const { users, passwordAttempts, audit } = this.deps;
     const { user, canonical } = await users.resolveLogin(input);
     const check = user
@@ -82,6 +82,11 @@ export class SessionService {
     // Operators are exempt: their accounts are made by operators or the CLI, who vouch for them.
     if (this.deps.requireVerifiedEmail && !user.emailVerified && !user.operator) {
       throw AccountErrors.emailNotVerified('Confirm your email address first: follow the link mailed to you, or reset your password');
+    }
+    // The console's sign-in (POST /operator/login): no session, and no second-factor challenge, for anyone else.
+    if (options.operatorOnly && !user.operator) {
+      await audit.record({ action: LOGIN_FAILED, targetUserId: user.id, detail: { reason: 'not_an_operator' } }, context);
+      throw HttpErrors.forbidden('Only operators sign in to the console');
     }
     if (user.otpEnabled) {
       // Never fall back to a password-only login for an account that turned on a second factor.

@@ -29,9 +29,9 @@ export function installHttpMetrics(app: FastifyInstance, metrics: Metrics): void
 export function countLoginOutcomes(sessions: SessionService, metrics: Metrics): void {
   const login = sessions.login.bind(sessions);
   const count = (outcome: LoginOutcome) => metrics.logins.inc({ outcome });
-  sessions.login = async (input, context) => {
+  sessions.login = async (input, context, options) => {
     try {
-      const result = await login(input, context);
+      const result = await login(input, context, options);
       count(result.kind === 'session' ? 'success' : 'otp_required');
       return result;
     } catch (error) {

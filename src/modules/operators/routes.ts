@@ -1,5 +1,6 @@
 import type { TypedApp } from '../../http/types.js';
 import { operatorLifecycleRoutes } from './lifecycle-routes.js';
+import { operatorOverviewRoutes } from './overview-routes.js';
 import { operatorSearchRoutes } from './search-routes.js';
 import type { OperatorServices } from './services.js';
 import { operatorSessionsRoutes } from './sessions-routes.js';
@@ -14,4 +15,5 @@ export async function operatorRoutes(app: TypedApp, services: OperatorServices):
   await app.register(operatorSearchRoutes, services);
   await app.register(operatorLifecycleRoutes, services);
   await app.register(operatorSessionsRoutes, services);
+  await app.register(operatorOverviewRoutes, services);
 }

@@ -228,3 +228,42 @@ export function toOperatorSession(row: SessionInfoRow) {
     user_agent: row.userAgent,
   };
 }
+
+// ---- overview ----
+
+export const OverviewQuery = Type.Object(
+  {
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, default: 14, description: 'How many UTC days of logins, today included' })),
+  },
+  { additionalProperties: false },
+);
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const OverviewBody = Type.Object(
+  {
+    users: Type.Object({ active: Count, deleted: Count, operators: Count }),
+    apps: Count,
+    days: Type.Array(
+      Type.Object({
+        day: Type.String({ format: 'date', description: 'UTC day', examples: ['2026-11-30'] }),
+        logins_succeeded: Count,
+        logins_failed: Count,
+      }),
+      { description: 'Oldest first, one per day up to today, days without logins included' },
+    ),
+  },
+  {
+    description: 'Counts for the console overview',
+    examples: [
+      {
+        users: { active: 1042, deleted: 3, operators: 2 },
+        apps: 4,
+        days: [
+          { day: '2026-11-29', logins_succeeded: 310, logins_failed: 12 },
+          { day: '2026-11-30', logins_succeeded: 295, logins_failed: 8 },
+        ],
+      },
+    ],
+  },
+);

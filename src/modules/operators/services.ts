@@ -7,6 +7,8 @@ import type { SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { ErasureService } from './erasure-service.js';
+import { OverviewRepository } from './overview-repository.js';
+import { OverviewService } from './overview-service.js';
 import { DeletedUserRetention } from './retention.js';
 import { SessionAdminRepository } from './session-admin-repository.js';
 import { SessionAdminService } from './session-admin-service.js';
@@ -49,6 +51,7 @@ export function createOperatorServices(deps: OperatorServiceDeps) {
     }),
     erasure: new ErasureService({ db, admin, sessions, audit, events }),
     sessionAdmin: new SessionAdminService({ db, users, sessions, sessionAdmin, audit }),
+    overview: new OverviewService({ overview: new OverviewRepository(db), clock: deps.clock }),
     retention: new DeletedUserRetention({
       db,
       admin,

@@ -46,6 +46,23 @@ export const ACCOUNT_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The operator console at /console (a single-page app built by Vite): its script and styles
+ * from this origin only, nothing inline, calls to this origin only (the public HTTP API). Its
+ * forms are handled by script, so none may post anywhere; no page may frame it (clickjacking
+ * an operator's buttons).
+ */
+export const CONSOLE_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** HSTS for a year, once clients reach the service over https (never on plain http, where browsers ignore it). */
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { sha256Hex } from '../../crypto/secrets.js';
 import type { Db } from '../../db/client.js';
+import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { IssuedSession, SessionService } from '../accounts/session-service.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
@@ -26,7 +27,7 @@ export interface SecondFactorLoginDeps {
 export class SecondFactorLoginService {
   constructor(private readonly deps: SecondFactorLoginDeps) {}
 
-  async verify(otpToken: string, code: string, context: RequestContext): Promise<IssuedSession> {
+  async verify(otpToken: string, code: string, context: RequestContext, options: { operatorOnly?: boolean } = {}): Promise<IssuedSession> {
     const { db, users, challenges, factors, audit, clock } = this.deps;
     const now = clock();
     // Counted before the code is looked at: a burst of guesses cannot get past the cap.
@@ -34,6 +35,8 @@ export class SecondFactorLoginService {
     if (!attempt) throw TotpErrors.invalidOtpToken('The otp_token is unknown, expired, already used or spent; log in again');
     const user = await users.findActiveById(attempt.userId);
     if (!user?.otpEnabled) throw TotpErrors.invalidOtpToken('The otp_token is no longer valid; log in again');
+    // A token from POST /auth/login (bootstrap key) does not open a console session for a non-operator.
+    if (options.operatorOnly && !user.operator) throw HttpErrors.forbidden('Only operators sign in to the console');
 
     // The factor is spent and the token consumed together: a code is not burnt by a request that loses the token.
     const check = await factors.attempt(user.id, () =>

@@ -962,6 +962,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count users and apps, and logins per day
+         * @description Active, deleted and operator accounts, apps, and successful and failed logins (`login.succeeded`, `login.failed` in the audit log) per UTC day over the last `days` days, today included. Counting users scans them: at a million users this takes a fraction of a second, so call it for a page, not in a loop.
+         */
+        get: operations["operatorOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign an operator in (the console), without an API key
+         * @description Send `email` or `username` and the password. Answers a Session, or `{"otp_required": true, "otp_token"}` for POST /operator/verify-otp when TOTP is on. The same lockout and rate limit as POST /auth/login apply; a user who is not an operator gets 403 (after their password was checked) and no session.
+         */
+        post: operations["operatorLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/verify-otp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish an operator's sign-in with a TOTP code or a recovery code
+         * @description Send the `otp_token` from POST /operator/login with a current code or an unused recovery code. The same rules as POST /auth/verify-otp: the token lasts 5 minutes, works once and is spent after 5 tries.
+         */
+        post: operations["operatorVerifyOtp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/operator/audit": {
         parameters: {
             query?: never;
@@ -9320,6 +9380,461 @@ export interface operations {
             /** @description No such user (`user_not_found`), or no such session of this user (`session_not_found`) */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorOverview: {
+        parameters: {
+            query?: {
+                /** @description How many UTC days of logins, today included */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts for the console overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "users": {
+                     *         "active": 1042,
+                     *         "deleted": 3,
+                     *         "operators": 2
+                     *       },
+                     *       "apps": 4,
+                     *       "days": [
+                     *         {
+                     *           "day": "2026-11-29",
+                     *           "logins_succeeded": 310,
+                     *           "logins_failed": 12
+                     *         },
+                     *         {
+                     *           "day": "2026-11-30",
+                     *           "logins_succeeded": 295,
+                     *           "logins_failed": 8
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        users: {
+                            active: number;
+                            deleted: number;
+                            operators: number;
+                        };
+                        apps: number;
+                        /** @description Oldest first, one per day up to today, days without logins included */
+                        days: {
+                            /**
+                             * Format: date
+                             * @description UTC day
+                             * @example 2026-11-30
+                             */
+                            day: string;
+                            logins_succeeded: number;
+                            logins_failed: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "johndo@example.com",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
+                "application/json": {
+                    /** @example johndo@example.com */
+                    email?: string;
+                    username?: string;
+                    /**
+                     * @description The current password: 1 to 256 characters (imported accounts may have one shorter than new passwords need)
+                     * @example correct horse battery staple
+                     */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Access token (JWT, HS256)
+                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...
+                         */
+                        token: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                        /**
+                         * @description Seconds until the access token expires
+                         * @example 900
+                         */
+                        expires_in: number;
+                        /**
+                         * @description Opaque, single-use; rotate with POST /auth/refresh
+                         * @example Yp2q...
+                         */
+                        refresh_token: string;
+                        /** User */
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                        };
+                    } | {
+                        /** @enum {boolean} */
+                        otp_required: true;
+                        /** @description Send to POST /auth/verify-otp with a code; single-use, valid 5 minutes */
+                        otp_token: string;
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown user or wrong password (`invalid_credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user is not an operator (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many wrong passwords for this account (`account_locked`) or too many attempts from this address (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many checks of slow imported hashes at once (`password_checks_busy`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorVerifyOtp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "otp_token": "otp_Yp2qM0...",
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description From the `otp_required` answer of POST /auth/login */
+                    otp_token: string;
+                    /**
+                     * @description A 6-digit TOTP code, or an unused recovery code (`XXXX-XXXX-XXXX`; any case, hyphens optional, O read as 0, I and L as 1). Anything else (spaces, 5 or 7 digits, letters in a 6-character code) is a 400.
+                     * @example 492039
+                     * @example 7KQM-2XHD-9TRA
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Access token (JWT, HS256)
+                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...
+                         */
+                        token: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                        /**
+                         * @description Seconds until the access token expires
+                         * @example 900
+                         */
+                        expires_in: number;
+                        /**
+                         * @description Opaque, single-use; rotate with POST /auth/refresh
+                         * @example Yp2q...
+                         */
+                        refresh_token: string;
+                        /** User */
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, expired, used or spent otp_token (`invalid_otp_token`); wrong or replayed code (`invalid_otp_code`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The otp_token belongs to a user who is not an operator (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many wrong codes for this account (`too_many_otp_failures`), see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,0 +1,11 @@
+import type { operations } from '@sentinel/client';
+
+/** The JSON body an operation answers with `status` (from the generated OpenAPI types). */
+export type Answer<Op extends keyof operations, Status extends number> =
+  operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }> ? Body : never;
+
+export type OperatorUser = Answer<'operatorGetUserById', 200>['user'];
+export type SessionInfo = Answer<'operatorListUserSessions', 200>['sessions'][number];
+export type AuditEvent = Answer<'operatorListAuditEvents', 200>['events'][number];
+export type Profile = Answer<'listUserProfiles', 200>['profiles'][number];
+export type AppSummary = Answer<'listApps', 200>['apps'][number];
