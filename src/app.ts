@@ -22,6 +22,7 @@ import { importRoutes } from './modules/import/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { keyRoutes } from './modules/keys/routes.js';
 import { accountPageRoutes } from './modules/account-pages/routes.js';
+import { oidcRoutes } from './modules/oidc/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
@@ -104,6 +105,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   installNotModified(app);
   installAuth(app, {
     verifyAccessToken: (token) => accessChecks.verify(token),
+    verifyAppToken: services.oidc.verifyAppToken,
     // A generated key can be rotated while this process runs (sentinel api-key rotate): read it from the database.
     verifyApiKey: apiKeyVerifier(
       config.apiKey === undefined
@@ -134,6 +136,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(auditRoutes, { auditEvents: services.auditEvents });
   await app.register(keyRoutes, { keys: services.signingKeys.keys });
   await app.register(accountPageRoutes);
+  await app.register(oidcRoutes, { oidc: services.oidc, issuer: config.publicUrl });
 
   const { ring } = services.signingKeys;
   // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.

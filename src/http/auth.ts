@@ -7,7 +7,7 @@ import { AppError, HttpErrors } from './errors.js';
  * guard runs in onRequest, before the body is read, so an unauthorized caller learns
  * nothing from validation errors.
  */
-export type AuthMode = 'none' | 'apiKey' | 'user' | 'operator';
+export type AuthMode = 'none' | 'apiKey' | 'user' | 'operator' | 'appUser';
 
 /** The caller behind a valid access token, with their account as it was when the token was checked. */
 export interface Principal {
@@ -17,6 +17,11 @@ export interface Principal {
   email: string;
   username: string;
   expiresAt: Date;
+  /**
+   * Set when the caller is an app acting for the user with an OpenID Connect access token
+   * (scope `sentinel:profiles`): only routes in `appUser` mode accept one, and only for this app.
+   */
+  appId?: number;
   /** Every column of the account but the password's. */
   user: {
     id: string;
@@ -39,6 +44,8 @@ export interface Authenticators {
   /** Resolves a bearer token, or throws a 401 AppError. */
   verifyAccessToken(token: string): Promise<Principal>;
   verifyApiKey(key: string): Promise<ApiClient | undefined>;
+  /** Resolves an app's OpenID Connect access token (opaque, not a JWT), or throws a 401/403 AppError. */
+  verifyAppToken?(token: string): Promise<Principal>;
 }
 
 declare module 'fastify' {
@@ -73,6 +80,13 @@ export function installAuth(app: FastifyInstance, authenticators: Authenticators
     user: async (request) => {
       request.principal = await authenticators.verifyAccessToken(bearerToken(request));
     },
+    // The user's own access token, or an app's OIDC token for that user (appUser routes check the app).
+    appUser: async (request) => {
+      const token = bearerToken(request);
+      const isJwt = token.split('.').length === 3;
+      if (isJwt || !authenticators.verifyAppToken) request.principal = await authenticators.verifyAccessToken(token);
+      else request.principal = await authenticators.verifyAppToken(token);
+    },
     operator: async (request) => {
       request.principal = await authenticators.verifyAccessToken(bearerToken(request));
       if (!request.principal.operator) throw HttpErrors.forbidden('This route needs an operator');
@@ -88,6 +102,12 @@ export function installAuth(app: FastifyInstance, authenticators: Authenticators
     const guard = guards[mode];
     if (guard) route.onRequest = [guard, ...toArray(route.onRequest)];
   });
+}
+
+/** On an appUser route: an app's token reaches only that app's data (403 for another app's). */
+export function assertAppAllowed(request: FastifyRequest, appId: number): void {
+  const { appId: tokenApp } = principalOf(request);
+  if (tokenApp !== undefined && tokenApp !== appId) throw HttpErrors.forbidden(`This token is for app ${tokenApp}, not app ${appId}`);
 }
 
 function bearerToken(request: FastifyRequest): string {
@@ -108,7 +128,7 @@ export const API_KEY_CHALLENGE = 'ApiKey header="X-API-KEY"';
  * credentials, and gets no challenge (as an OAuth token endpoint's errors get none).
  */
 export function challengeFor(mode: AuthMode | undefined, problem: Pick<AppError, 'code' | 'title' | 'detail'>): string | undefined {
-  if (mode === 'user' || mode === 'operator') {
+  if (mode === 'user' || mode === 'operator' || mode === 'appUser') {
     if (problem.code === HttpErrors.unauthorized.code) return 'Bearer';
     return `Bearer error="invalid_token", error_description="${quotable(problem.detail ?? problem.title)}"`;
   }

@@ -12,6 +12,8 @@ const SECURITY: Record<AuthMode, Record<string, string[]>[]> = {
   apiKey: [{ apiKey: [] }],
   user: [{ bearer: [] }],
   operator: [{ bearer: [] }],
+  // The user's own access token, or an app's OpenID Connect access token with scope sentinel:profiles.
+  appUser: [{ bearer: [] }, { oidc: ['sentinel:profiles'] }],
 };
 
 interface RouteFacts {

@@ -54,6 +54,9 @@ export const AUDIT_ACTIONS = [
   'signing_key.rotated',
   'instance.api_key_rotated',
   'instance.encryption_key_rotated',
+  'oidc_client.created',
+  'oidc_client.deleted',
+  'oidc.consent_granted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
