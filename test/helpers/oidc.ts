@@ -143,3 +143,36 @@ export async function authorizationRequest(client: TestClient, scope: string, ex
   });
   return { url: url.href, verifier, state };
 }
+
+/**
+ * Runs an authorization request to its end like a browser: signs in on the hosted page when
+ * it asks, allows consent when it asks, and returns where the provider sent the browser back.
+ */
+export async function signIn(
+  jar: CookieJar,
+  issuer: string,
+  client: TestClient,
+  user: { email: string; password: string },
+  scope = 'openid',
+  extra: Record<string, string> = {},
+) {
+  const request = await authorizationRequest(client, scope, extra);
+  let landing = await follow(jar, issuer, request.url);
+  const pages: string[] = [];
+  if (landing.page?.html.includes('name="password"')) {
+    pages.push('login');
+    landing = await postForm(jar, issuer, formAction(landing.page.html, issuer, '/account/login/'), { login: user.email, password: user.password });
+  }
+  if (landing.page?.html.includes('name="decision"')) {
+    pages.push('consent');
+    landing = await postForm(jar, issuer, formAction(landing.page.html, issuer, '/account/login/'), { decision: 'allow' });
+  }
+  if (!landing.left) throw new Error(`sign-in did not return to the app: ${landing.page?.status} ${landing.page?.html.slice(0, 800)}`);
+  return { callback: landing.left, pages, ...request };
+}
+
+/** Signs in and trades the code for tokens. */
+export async function tokensFor(jar: CookieJar, issuer: string, client: TestClient, user: { email: string; password: string }, scope = 'openid') {
+  const signed = await signIn(jar, issuer, client, user, scope);
+  return oidcClient.authorizationCodeGrant(client.config, signed.callback, { pkceCodeVerifier: signed.verifier, expectedState: signed.state });
+}

@@ -93,6 +93,9 @@ function buildProvider(deps: OidcProviderDeps, keys: ProviderKeys): Provider {
       pushed_authorization_request: `${OIDC_PREFIX}/request`,
     },
     responseTypes: ['code'],
+    // Like Keycloak, every code exchange gets a refresh token (offline_access needs prompt=consent,
+    // which first-party apps never show); it lives as long as the Sentinel session behind it.
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'] },
     features: {
