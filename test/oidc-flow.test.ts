@@ -2,6 +2,7 @@ import * as oidcClient from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
 import { authorizationRequest, CookieJar, follow, formAction, makeClient, postForm, startOidcApp, type TestClient } from './helpers/oidc.js';
+import { codeAt, enrollTotp } from './helpers/totp.js';
 
 describe('OpenID Connect: authorization code + PKCE with openid-client as the relying party', () => {
   let t: TestApp;
@@ -73,6 +74,32 @@ describe('OpenID Connect: authorization code + PKCE with openid-client as the re
     await expect(oidcClient.refreshTokenGrant(notes.config, refreshed.refresh_token!)).rejects.toThrow();
     const again = await follow(jar, issuer, (await authorizationRequest(notes, 'openid')).url);
     expect(again.page?.html).toContain('Password');
+  });
+
+  it('asks for the TOTP code after the password when the user has TOTP on; a wrong code shows the form again (401)', async () => {
+    const otpUser = await t.registerUser();
+    const { secret } = await enrollTotp(t, { ...otpUser });
+    const jar = new CookieJar();
+    const request = await authorizationRequest(notes, 'openid');
+    const login = await follow(jar, issuer, request.url);
+    const otp = await postForm(jar, issuer, formAction(login.page!.html, issuer, '/account/login/'), {
+      login: otpUser.username,
+      password: otpUser.password,
+    });
+    expect(otp.page?.html).toContain('one-time-code');
+    const otpToken = /name="otp_token" value="([^"]+)"/.exec(otp.page!.html)![1]!;
+    const action = formAction(otp.page!.html, issuer, '/account/login/');
+    const wrong = await postForm(jar, issuer, action, { otp_token: otpToken, code: '000000' });
+    expect(wrong.page?.status).toBe(401);
+    expect(wrong.page?.html).toContain('role="alert"');
+    const right = await postForm(jar, issuer, action, { otp_token: otpToken, code: codeAt(secret, t.clock()) });
+    // Third-party app: consent comes next, then the app gets its code.
+    const landing = await postForm(jar, issuer, formAction(right.page!.html, issuer, '/account/login/'), { decision: 'allow' });
+    const tokens = await oidcClient.authorizationCodeGrant(notes.config, landing.left!, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+    });
+    expect(tokens.claims()).toMatchObject({ sub: otpUser.id, amr: ['pwd', 'otp'] });
   });
 });
 

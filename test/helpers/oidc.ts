@@ -26,6 +26,7 @@ export async function startOidcApp(env: Record<string, string> = {}): Promise<{ 
 
 export interface TestClient {
   appId: number;
+  appName: string;
   clientId: string;
   secret: string | undefined;
   redirectUri: string;
@@ -60,7 +61,7 @@ export async function makeClient(
     secret ? oidcClient.ClientSecretBasic(secret) : oidcClient.None(),
     { execute: [oidcClient.allowInsecureRequests] },
   );
-  return { appId: app.id, clientId: made.body.client.client_id, secret, redirectUri, config };
+  return { appId: app.id, appName: app.name, clientId: made.body.client.client_id, secret, redirectUri, config };
 }
 
 /** A browser's cookies for one host, enough for the provider's session and interaction cookies. */

@@ -61,7 +61,7 @@ function buildProvider(deps: OidcProviderDeps, keys: ProviderKeys): Provider {
     cookies: { keys: deps.cookieKeys, long: { signed: true }, short: { signed: true } },
     scopes: [...SCOPES],
     claims: {
-      openid: ['sub'],
+      openid: ['sub', 'amr'],
       email: ['email'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
     },
