@@ -1,7 +1,16 @@
 import * as oidcClient from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
-import { authorizationRequest, CookieJar, follow, formAction, makeClient, postForm, startOidcApp, type TestClient } from './helpers/oidc.js';
+import {
+  authorizationRequest,
+  CookieJar,
+  follow,
+  formAction,
+  makeClient,
+  postForm,
+  startOidcApp,
+  type TestClient,
+} from './helpers/oidc.js';
 import { codeAt, enrollTotp } from './helpers/totp.js';
 
 describe('OpenID Connect: authorization code + PKCE with openid-client as the relying party', () => {
@@ -68,7 +77,10 @@ describe('OpenID Connect: authorization code + PKCE with openid-client as the re
     });
     const confirm = await follow(jar, issuer, logout.href);
     expect(confirm.page?.html).toContain('Sign out');
-    const out = await postForm(jar, issuer, formAction(confirm.page!.html, issuer, '/account/logout'), { xsrf: xsrfOf(confirm.page!.html), logout: 'yes' });
+    const out = await postForm(jar, issuer, formAction(confirm.page!.html, issuer, '/account/logout'), {
+      xsrf: xsrfOf(confirm.page!.html),
+      logout: 'yes',
+    });
     expect(out.left?.origin).toBe(new URL(notes.redirectUri).origin);
     // The login's Sentinel session ended with it: its refresh token is gone too.
     await expect(oidcClient.refreshTokenGrant(notes.config, refreshed.refresh_token!)).rejects.toThrow();

@@ -30,8 +30,11 @@ describe('OpenID Connect refuses what an attacker would try', () => {
     expect(landing.page?.html).toContain('redirect_uri');
   });
 
-  it('a redirect URI off the app\'s domains cannot be registered (400 invalid_redirect_uri), and nothing is stored', async () => {
-    const app = await t.call('POST', '/operator/app/register', { token: operatorToken, body: { app: 'offdomain', domains: ['ok.example'] } });
+  it("a redirect URI off the app's domains cannot be registered (400 invalid_redirect_uri), and nothing is stored", async () => {
+    const app = await t.call('POST', '/operator/app/register', {
+      token: operatorToken,
+      body: { app: 'offdomain', domains: ['ok.example'] },
+    });
     const made = await t.call('POST', `/operator/app/${app.body.app.app_id}/oidc-client`, {
       token: operatorToken,
       body: { type: 'public', redirect_uris: ['https://ok.example/cb', 'https://evil.example/cb'] },

@@ -24,13 +24,16 @@ describe('OpenID Connect sessions: single sign-on, and ending with Sentinel sess
     expect((await signIn(jar, issuer, notes, user)).pages).toEqual(['login', 'consent']);
     const sso = await signIn(jar, issuer, tasks, user);
     expect(sso.pages).toEqual([]);
-    const tokens = await oidcClient.authorizationCodeGrant(tasks.config, sso.callback, { pkceCodeVerifier: sso.verifier, expectedState: sso.state });
+    const tokens = await oidcClient.authorizationCodeGrant(tasks.config, sso.callback, {
+      pkceCodeVerifier: sso.verifier,
+      expectedState: sso.state,
+    });
     expect(tokens.claims()!.sub).toBe(user.id);
     // A new browser signs in again, but is not asked to consent again.
     expect((await signIn(new CookieJar(), issuer, notes, user)).pages).toEqual(['login']);
   });
 
-  it('an operator ending the user\'s sessions ends the OIDC session, its refresh tokens and its access tokens', async () => {
+  it("an operator ending the user's sessions ends the OIDC session, its refresh tokens and its access tokens", async () => {
     const user = await t.registerUser();
     const jar = new CookieJar();
     const tokens = await tokensFor(jar, issuer, tasks, user, 'openid offline_access');
@@ -84,14 +87,22 @@ describe('the sentinel:profiles scope', () => {
     expect(list.status).toBe(200);
     expect(list.body.profiles.map((p: { profile_data: unknown }) => p.profile_data)).toEqual([{ theme: 'dark' }]);
 
-    const created = await t.call('POST', '/user/profiles/create', { token, apiKey: null, body: { app_id: notes.appId, profile_data: { n: 2 } } });
+    const created = await t.call('POST', '/user/profiles/create', {
+      token,
+      apiKey: null,
+      body: { app_id: notes.appId, profile_data: { n: 2 } },
+    });
     expect(created.status).toBe(201);
     expect(created.body.profile.user_id).toBe(user.id);
 
     const other = await t.call('GET', `/user/profiles/${otherAppId}`, { token, apiKey: null });
     expect(other.status).toBe(403);
     expect(other.headers['content-type']).toContain('application/problem+json');
-    const write = await t.call('POST', '/user/profiles/create', { token, apiKey: null, body: { app_id: otherAppId, profile_data: { n: 3 } } });
+    const write = await t.call('POST', '/user/profiles/create', {
+      token,
+      apiKey: null,
+      body: { app_id: otherAppId, profile_data: { n: 3 } },
+    });
     expect(write.status).toBe(403);
     const stored = await t.call('GET', `/user/profiles/${otherAppId}`, { token: own.token });
     expect(stored.body.profiles).toHaveLength(1);

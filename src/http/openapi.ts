@@ -66,7 +66,7 @@ export async function installOpenApi(app: FastifyInstance, { version, publicUrl 
             type: 'openIdConnect',
             openIdConnectUrl: `${publicUrl}/.well-known/openid-configuration`,
             description:
-              'An access token from Sentinel\'s OpenID Connect provider (see docs/oidc.md), sent as `Authorization: Bearer`. With scope `sentinel:profiles` it reaches the user\'s profiles in the app it was issued to.',
+              "An access token from Sentinel's OpenID Connect provider (see docs/oidc.md), sent as `Authorization: Bearer`. With scope `sentinel:profiles` it reaches the user's profiles in the app it was issued to.",
           },
         },
       },

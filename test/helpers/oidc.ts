@@ -97,7 +97,11 @@ export async function follow(jar: CookieJar, issuer: string, url: string, init: 
   let next = url;
   let request: RequestInit = init;
   for (let hops = 0; hops < 20; hops += 1) {
-    const response = await fetch(next, { ...request, redirect: 'manual', headers: { ...(request.headers as object), cookie: jar.header() } });
+    const response = await fetch(next, {
+      ...request,
+      redirect: 'manual',
+      headers: { ...(request.headers as object), cookie: jar.header() },
+    });
     jar.store(response);
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
@@ -162,7 +166,10 @@ export async function signIn(
   const pages: string[] = [];
   if (landing.page?.html.includes('name="password"')) {
     pages.push('login');
-    landing = await postForm(jar, issuer, formAction(landing.page.html, issuer, '/account/login/'), { login: user.email, password: user.password });
+    landing = await postForm(jar, issuer, formAction(landing.page.html, issuer, '/account/login/'), {
+      login: user.email,
+      password: user.password,
+    });
   }
   if (landing.page?.html.includes('name="decision"')) {
     pages.push('consent');
@@ -173,7 +180,16 @@ export async function signIn(
 }
 
 /** Signs in and trades the code for tokens. */
-export async function tokensFor(jar: CookieJar, issuer: string, client: TestClient, user: { email: string; password: string }, scope = 'openid') {
+export async function tokensFor(
+  jar: CookieJar,
+  issuer: string,
+  client: TestClient,
+  user: { email: string; password: string },
+  scope = 'openid',
+) {
   const signed = await signIn(jar, issuer, client, user, scope);
-  return oidcClient.authorizationCodeGrant(client.config, signed.callback, { pkceCodeVerifier: signed.verifier, expectedState: signed.state });
+  return oidcClient.authorizationCodeGrant(client.config, signed.callback, {
+    pkceCodeVerifier: signed.verifier,
+    expectedState: signed.state,
+  });
 }

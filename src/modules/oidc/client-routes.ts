@@ -14,7 +14,7 @@ export async function oidcClientRoutes(app: TypedApp, { clients, issuer }: { cli
       config: { auth: 'operator' },
       schema: {
         operationId: 'createOidcClient',
-        tags: ['apps', 'operator', 'oidc'],
+        tags: ['apps', 'operator'],
         summary: 'Make an app an OpenID Connect client',
         description:
           "The client id is the app id. A confidential client's secret is in this answer only. Redirect URIs must be on the app's domains. Recorded as `oidc_client.created`. See docs/oidc.md.",
@@ -22,7 +22,10 @@ export async function oidcClientRoutes(app: TypedApp, { clients, issuer }: { cli
         body: NewClientBody,
         response: {
           201: Type.Object({ client: OidcClientSchema, client_secret: Type.Optional(ClientSecret) }),
-          400: { ...ProblemSchema, description: "A redirect URI is not an http(s) URL on one of the app's domains (`invalid_redirect_uri`)" },
+          400: {
+            ...ProblemSchema,
+            description: "A redirect URI is not an http(s) URL on one of the app's domains (`invalid_redirect_uri`)",
+          },
           404: { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' },
           409: { ...ProblemSchema, description: 'The app is already a client (`oidc_client_exists`)' },
         },
@@ -50,8 +53,10 @@ export async function oidcClientRoutes(app: TypedApp, { clients, issuer }: { cli
       config: { auth: 'operator' },
       schema: {
         operationId: 'getOidcClient',
-        tags: ['apps', 'operator', 'oidc'],
+        tags: ['apps', 'operator'],
         summary: "An app's OpenID Connect client settings (never its secret)",
+        description:
+          'The client id, type, redirect URIs and whether users are asked to consent. The secret was shown once, when the client was made.',
         params: AppParams,
         response: { 200: Type.Object({ client: OidcClientSchema }), 404: ClientNotFound },
       },
@@ -65,7 +70,7 @@ export async function oidcClientRoutes(app: TypedApp, { clients, issuer }: { cli
       config: { auth: 'operator' },
       schema: {
         operationId: 'deleteOidcClient',
-        tags: ['apps', 'operator', 'oidc'],
+        tags: ['apps', 'operator'],
         summary: 'Stop an app being an OpenID Connect client',
         description: 'Its tokens stop working at once (the provider no longer finds the client). Recorded as `oidc_client.deleted`.',
         params: AppParams,

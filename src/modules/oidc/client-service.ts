@@ -67,7 +67,11 @@ export class OidcClientService {
       );
       if (!row) throw OidcErrors.oidcClientExists(`App ${appId} is already a client; delete it first to make it anew`);
       await audit.record(
-        { action: 'oidc_client.created', actorUserId, detail: { app_id: appId, client_type: input.type, redirect_uris: input.redirectUris } },
+        {
+          action: 'oidc_client.created',
+          actorUserId,
+          detail: { app_id: appId, client_type: input.type, redirect_uris: input.redirectUris },
+        },
         context,
         tx,
       );

@@ -2,7 +2,10 @@ import { eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
 import { apps, oidcClients, type OidcClientRow } from '../../db/schema.js';
 
-export type NewOidcClient = Pick<OidcClientRow, 'appId' | 'clientType' | 'secretSealed' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty'>;
+export type NewOidcClient = Pick<
+  OidcClientRow,
+  'appId' | 'clientType' | 'secretSealed' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty'
+>;
 
 export interface OidcClientWithApp extends OidcClientRow {
   appName: string;

@@ -67,7 +67,8 @@ export function createOidcServices(deps: OidcServiceDeps) {
     endSentinelSession: async (sessionId) => {
       await inTransaction(db, async (tx) => {
         const ended = await deps.sessions.endSessions(tx, { sessionIds: [sessionId] }, 'logout');
-        if (ended.length > 0) await audit.record({ action: 'session.logged_out', detail: { session_id: sessionId, via: 'oidc' } }, undefined, tx);
+        if (ended.length > 0)
+          await audit.record({ action: 'session.logged_out', detail: { session_id: sessionId, via: 'oidc' } }, undefined, tx);
       });
     },
   });

@@ -99,7 +99,12 @@ export class OidcInteractionService {
     }
     const grantId = await grant.save();
     await this.deps.audit.record(
-      { action: 'oidc.consent_granted', actorUserId: accountId, targetUserId: accountId, detail: { client_id: clientId, scope: grant.getOIDCScope() } },
+      {
+        action: 'oidc.consent_granted',
+        actorUserId: accountId,
+        targetUserId: accountId,
+        detail: { client_id: clientId, scope: grant.getOIDCScope() },
+      },
       context,
     );
     return this.result({ req, res }, { consent: { grantId } });

@@ -89,5 +89,9 @@ export function loggedOutPage(appName?: string): SafeHtml {
 }
 
 export function errorPage(message: string): SafeHtml {
-  return accountPage({ title: 'Sign-in failed', body: html`${alertBox(message)}<p>Go back to the app and try again.</p>` });
+  return accountPage({
+    title: 'Sign-in failed',
+    body: html`${alertBox(message)}
+      <p>Go back to the app and try again.</p>`,
+  });
 }

@@ -24,7 +24,8 @@ export function redirectUriErrors(uris: readonly string[], domains: readonly str
     if (url.protocol !== 'https:' && url.protocol !== 'http:') errors.push({ path: at, message: 'must be an https:// URL' });
     else if (url.hash !== '' || raw.includes('#')) errors.push({ path: at, message: 'must not have a fragment' });
     else if (url.username || url.password) errors.push({ path: at, message: 'must not hold credentials' });
-    else if (!hostAllowed(url.hostname, domains)) errors.push({ path: at, message: `its host ${url.hostname} is not one of the app's domains` });
+    else if (!hostAllowed(url.hostname, domains))
+      errors.push({ path: at, message: `its host ${url.hostname} is not one of the app's domains` });
   });
   return errors;
 }

@@ -20,7 +20,10 @@ export const NewClientBody = Type.Object(
       Type.Array(Uri, { maxItems: 20, description: "Where the app may send users after logout; each host one of the app's domains" }),
     ),
     first_party: Type.Optional(
-      Type.Boolean({ description: "The operator's own app: its users are not asked to consent. Default false (third-party).", examples: [false] }),
+      Type.Boolean({
+        description: "The operator's own app: its users are not asked to consent. Default false (third-party).",
+        examples: [false],
+      }),
     ),
   },
   {
@@ -37,7 +40,10 @@ export const OidcClientSchema = Type.Object(
     redirect_uris: Type.Array(Type.String(), { examples: [['https://notes.example.com/auth/callback']] }),
     post_logout_redirect_uris: Type.Array(Type.String(), { examples: [['https://notes.example.com/']] }),
     first_party: Type.Boolean({ examples: [false] }),
-    issuer: Type.String({ description: 'The issuer (discovery at its /.well-known/openid-configuration)', examples: ['https://id.example.com'] }),
+    issuer: Type.String({
+      description: 'The issuer (discovery at its /.well-known/openid-configuration)',
+      examples: ['https://id.example.com'],
+    }),
     created_at: Type.String({ format: 'date-time', examples: ['2026-12-01T03:00:00.000Z'] }),
   },
   { title: 'OidcClient', description: 'An app as an OpenID Connect client, without its secret' },
@@ -49,7 +55,10 @@ export const ClientSecret = Type.String({
   examples: ['kq3V7xT9aK1m0pZr4s8dW2yB6nC5eF1gH3jL7oQ9uX0'],
 });
 
-export const ClientNotFound = { ...ProblemSchema, description: 'No app with this id (`app_not_found`), or it is not a client (`oidc_client_not_found`)' };
+export const ClientNotFound = {
+  ...ProblemSchema,
+  description: 'No app with this id (`app_not_found`), or it is not a client (`oidc_client_not_found`)',
+};
 
 export function toOidcClient(client: OidcClientWithApp, issuer: string): OidcClient {
   return {

@@ -84,4 +84,3 @@ export class OidcKeySource {
     return this.open(stored.kid, stored.alg, ownBox.open(stored.privateKeySealed, stored.kid));
   }
 }
-
