@@ -12,8 +12,9 @@ describe('OpenID Connect sign-in in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    ({ t, issuer } = await startOidcApp());
-    const operatorToken = (await t.login(await t.createOperator())).token;
+    const started = await startOidcApp();
+    ({ t, issuer } = started);
+    const { operatorToken } = started;
     notes = await makeClient(t, issuer, operatorToken);
     browser = await launchBrowser();
   });

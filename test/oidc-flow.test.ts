@@ -21,8 +21,7 @@ describe('OpenID Connect: authorization code + PKCE with openid-client as the re
   let user: { id: string; email: string; password: string };
 
   beforeAll(async () => {
-    ({ t, issuer } = await startOidcApp());
-    operatorToken = (await t.login(await t.createOperator())).token;
+    ({ t, issuer, operatorToken } = await startOidcApp());
     notes = await makeClient(t, issuer, operatorToken);
     user = await t.registerUser({ first_name: 'Ada', last_name: 'Lovelace' });
   });

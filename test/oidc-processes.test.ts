@@ -10,8 +10,9 @@ describe.runIf(testEngine === 'postgres')('OpenID Connect across processes on on
   let second: Awaited<ReturnType<typeof anotherProcess>>;
 
   beforeAll(async () => {
-    ({ t, issuer } = await startOidcApp());
-    const operatorToken = (await t.login(await t.createOperator())).token;
+    const started = await startOidcApp();
+    ({ t, issuer } = started);
+    const { operatorToken } = started;
     notes = await makeClient(t, issuer, operatorToken, { firstParty: true });
     second = await anotherProcess(t);
   });

@@ -12,8 +12,7 @@ describe('OpenID Connect refuses what an attacker would try', () => {
   let user: { id: string; email: string; password: string };
 
   beforeAll(async () => {
-    ({ t, issuer } = await startOidcApp());
-    operatorToken = (await t.login(await t.createOperator())).token;
+    ({ t, issuer, operatorToken } = await startOidcApp());
     notes = await makeClient(t, issuer, operatorToken, { firstParty: true });
     user = await t.registerUser();
   });

@@ -11,8 +11,7 @@ describe('OpenID Connect sessions: single sign-on, and ending with Sentinel sess
   let tasks: TestClient;
 
   beforeAll(async () => {
-    ({ t, issuer } = await startOidcApp());
-    operatorToken = (await t.login(await t.createOperator())).token;
+    ({ t, issuer, operatorToken } = await startOidcApp());
     notes = await makeClient(t, issuer, operatorToken);
     tasks = await makeClient(t, issuer, operatorToken, { firstParty: true });
   });
@@ -65,8 +64,7 @@ describe('the sentinel:profiles scope', () => {
   let otherAppId: number;
 
   beforeAll(async () => {
-    ({ t, issuer } = await startOidcApp());
-    operatorToken = (await t.login(await t.createOperator())).token;
+    ({ t, issuer, operatorToken } = await startOidcApp());
     notes = await makeClient(t, issuer, operatorToken, { firstParty: true });
     otherAppId = (await makeClient(t, issuer, operatorToken)).appId;
   });

@@ -1,27 +1,16 @@
-import { createServer } from 'node:net';
 import * as oidcClient from 'openid-client';
 import { createTestApp, type TestApp } from './app.js';
+import { freePort } from '../../packages/client/test/sentinel-server.js';
 import { registerApp } from './apps.js';
 
-/** A port free a moment ago: the issuer (SENTINEL_PUBLIC_URL) must be known before the app is built. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A test app listening on a real port, as openid-client (fetch) needs; its issuer is its own address. */
-export async function startOidcApp(env: Record<string, string> = {}): Promise<{ t: TestApp; issuer: string }> {
+/** A test app listening on a real port, as openid-client (fetch) needs; its issuer is its own address. With an operator's token. */
+export async function startOidcApp(env: Record<string, string> = {}): Promise<{ t: TestApp; issuer: string; operatorToken: string }> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const t = await createTestApp({ env: { SENTINEL_PUBLIC_URL: issuer, ...env } });
   await t.app.listen({ port, host: '127.0.0.1' });
-  return { t, issuer };
+  const operatorToken = (await t.login(await t.createOperator())).token;
+  return { t, issuer, operatorToken };
 }
 
 export interface TestClient {
