@@ -8,6 +8,7 @@ import {
   formAction,
   makeClient,
   postForm,
+  signIn,
   startOidcApp,
   type TestClient,
 } from './helpers/oidc.js';
@@ -83,8 +84,8 @@ describe('OpenID Connect: authorization code + PKCE with openid-client as the re
     expect(out.left?.origin).toBe(new URL(notes.redirectUri).origin);
     // The login's Sentinel session ended with it: its refresh token is gone too.
     await expect(oidcClient.refreshTokenGrant(notes.config, refreshed.refresh_token!)).rejects.toThrow();
-    const again = await follow(jar, issuer, (await authorizationRequest(notes, 'openid')).url);
-    expect(again.page?.html).toContain('Password');
+    // Signed out: the next request asks for the password again, but not for consent (it is remembered).
+    expect((await signIn(jar, issuer, notes, user)).pages).toEqual(['login']);
   });
 
   it('asks for the TOTP code after the password when the user has TOTP on; a wrong code shows the form again (401)', async () => {

@@ -138,6 +138,9 @@ function buildProvider(deps: OidcProviderDeps, keys: ProviderKeys): Provider {
       await grant.save();
       return grant;
     },
+    // Signing out ends the tokens, not the consent: the user is not asked again at the next sign-in.
+    revokeGrantPolicy: (ctx) =>
+      ctx.oidc.route !== 'end_session_confirm' && !(ctx.oidc.route === 'revocation' && ctx.oidc.entities.AccessToken),
     renderError: (ctx, out) => {
       ctx.status = ctx.status >= 400 ? ctx.status : 400;
       sendHtml(ctx, errorPage(out.error_description ?? out.error));
