@@ -1,4 +1,4 @@
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload, errors } from 'oidc-provider';
 import type { OidcPayloadsRepository } from './payloads-repository.js';
 
 /** What the provider stores for a client: read from the app's OIDC client row, never written. */
@@ -13,7 +13,11 @@ const PURGE_EVERY_WRITES = 200;
  * UPDATE, so of two requests racing with the same code only one wins; the other finds it
  * spent and the tokens of its grant are revoked, as a replayed code's must be (RFC 6749 4.1.2).
  */
-export function adapterClass(repository: OidcPayloadsRepository, findClient: FindClient): new (name: string) => Adapter {
+export function adapterClass(
+  repository: OidcPayloadsRepository,
+  findClient: FindClient,
+  InvalidGrant: typeof errors.InvalidGrant,
+): new (name: string) => Adapter {
   let writes = 0;
   return class PostgresAdapter implements Adapter {
     constructor(private readonly model: string) {}
@@ -48,7 +52,7 @@ export function adapterClass(repository: OidcPayloadsRepository, findClient: Fin
       // Another request consumed it between the provider's read and now: a replay.
       const grantId = await repository.grantIdOf(this.model, id);
       if (grantId) await repository.revokeByGrantId(grantId);
-      throw new errors.InvalidGrant('grant request is invalid: already used');
+      throw new InvalidGrant('grant request is invalid: already used');
     }
 
     async destroy(id: string): Promise<void> {

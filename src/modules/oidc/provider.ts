@@ -1,4 +1,5 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { ACCOUNT_POLICY } from '../system/security-headers.js';
 import type { SafeHtml } from '../account-pages/html.js';
 import type { AccountSnapshot } from '../accounts/access-checks.js';
@@ -54,9 +55,12 @@ function originsOf(uris: readonly string[] | undefined): string[] {
  * Builds the provider for one set of signing keys. The keys are fixed for a provider's life,
  * so OidcProviders builds a new one when they change; everything else lives in the database.
  */
-function buildProvider(deps: OidcProviderDeps, keys: ProviderKeys): Provider {
+async function buildProvider(deps: OidcProviderDeps, keys: ProviderKeys): Promise<Provider> {
+  // Loaded on first use: the module warns on stderr when loaded under Node 20, which would
+  // otherwise reach every command of the CLI.
+  const { default: OidcProvider, errors } = await import('oidc-provider');
   const configuration: Configuration = {
-    adapter: adapterClass(deps.payloads, (clientId) => deps.clients.metadata(clientId, keys.alg)),
+    adapter: adapterClass(deps.payloads, (clientId) => deps.clients.metadata(clientId, keys.alg), errors.InvalidGrant),
     jwks: { keys: keys.keys as never },
     cookies: { keys: deps.cookieKeys, long: { signed: true }, short: { signed: true } },
     scopes: [...SCOPES],
@@ -147,7 +151,7 @@ function buildProvider(deps: OidcProviderDeps, keys: ProviderKeys): Provider {
     },
     clientBasedCORS: (_ctx, origin, client) => originsOf(client.redirectUris).includes(origin),
   };
-  const provider = new Provider(deps.issuer, configuration);
+  const provider = new OidcProvider(deps.issuer, configuration);
   provider.proxy = deps.trustProxy;
   provider.use(async (ctx, next) => {
     await next();
@@ -187,9 +191,8 @@ export class OidcProviders {
   async current(): Promise<Provider> {
     const keys = await this.deps.keys.current();
     if (this.built?.version === keys.version) return this.built.provider;
-    this.building ??= Promise.resolve()
-      .then(() => {
-        const provider = buildProvider(this.deps, keys);
+    this.building ??= buildProvider(this.deps, keys)
+      .then((provider) => {
         this.built = { version: keys.version, provider };
         return provider;
       })
