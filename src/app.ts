@@ -23,6 +23,7 @@ import { auditRoutes } from './modules/audit/routes.js';
 import { keyRoutes } from './modules/keys/routes.js';
 import { accountPageRoutes } from './modules/account-pages/routes.js';
 import { consoleRoutes } from './modules/console/routes.js';
+import { oidcRoutes } from './modules/oidc/routes.js';
 import { operatorRoutes } from './modules/operators/routes.js';
 import { operatorSignInRoutes } from './modules/operators/sign-in-routes.js';
 import { apiKeyVerifier } from './modules/system/api-keys.js';
@@ -119,6 +120,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   installAuth(app, {
     verifyAccessToken: (token) => accessChecks.verify(token),
     verifyCachedAccessToken: (token) => accessChecks.verifyCached(token),
+    verifyAppToken: services.oidc.verifyAppToken,
     // A generated key can be rotated while this process runs (sentinel api-key rotate): read it from the database.
     verifyApiKey: apiKeyVerifier(
       config.apiKey === undefined
@@ -155,6 +157,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   await app.register(mailRoutes, services.mail);
   await app.register(mailPageRoutes, services.mail);
   await app.register(consoleRoutes);
+  await app.register(oidcRoutes, { oidc: services.oidc, issuer: config.publicUrl });
 
   const { ring } = services.signingKeys;
   // Before the first request: SENTINEL_JWT_ALGORITHM signs, and the keys are in memory.

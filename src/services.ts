@@ -27,6 +27,7 @@ import { costCapsOf, passwordImporter } from './modules/import/hashers/index.js'
 import { ImportRepository } from './modules/import/import-repository.js';
 import { UserImportService } from './modules/import/import-service.js';
 import { createKeyServices } from './modules/keys/compose.js';
+import { createOidcServices } from './modules/oidc/compose.js';
 import { createOperatorServices } from './modules/operators/services.js';
 import { createProfileServices } from './modules/profiles/compose.js';
 import type { InstanceSecrets } from './modules/system/instance-secrets.js';
@@ -234,9 +235,26 @@ export function createServices({
     events,
   });
 
+  const oidc = createOidcServices({
+    db,
+    apps: apps.repository,
+    findAccount: (id) => accountCache.get(id),
+    sessions,
+    otpLogin,
+    audit,
+    ring: signingKeys.ring,
+    encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,
+    jwtSecret: secrets.jwtSecret,
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy !== false,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+  });
+
   return {
     users,
     apps,
+    oidc,
     audit,
     passwords,
     tokens,

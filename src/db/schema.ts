@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /*
  * The whole data model. Constraint and index names are part of the error contract:
@@ -376,6 +390,78 @@ export const mailTokens = pgTable(
   ],
 );
 
+/**
+ * What the OpenID Connect provider (oidc-provider) stores: sessions, interactions, grants,
+ * codes and tokens, one row per model and id, so that every process on the database shares
+ * them and a restart loses none. `consumed_at` is set once, by a conditional UPDATE.
+ */
+export const oidcPayloads = pgTable(
+  'oidc_payloads',
+  {
+    model: text('model').notNull(),
+    id: text('id').notNull(),
+    payload: jsonb('payload').notNull(),
+    grantId: text('grant_id'),
+    uid: text('uid'),
+    userCode: text('user_code'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.model, t.id], name: 'oidc_payloads_pkey' }),
+    index('oidc_payloads_grant_id_idx').on(t.grantId),
+    index('oidc_payloads_uid_idx').on(t.model, t.uid),
+    index('oidc_payloads_user_code_idx').on(t.model, t.userCode),
+    index('oidc_payloads_expires_at_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * The Sentinel session behind each OpenID Connect browser session (by its uid): ending the
+ * Sentinel session (logout, an operator, a password reset) ends the OIDC session and its tokens.
+ */
+export const oidcLogins = pgTable('oidc_logins', {
+  uid: text('uid').primaryKey(),
+  sessionId: uuid('session_id')
+    .notNull()
+    .references(() => sessions.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+});
+
+/** An app that is also an OpenID Connect client. The secret is sealed (SecretBox), as the provider compares it in plain. */
+export const oidcClients = pgTable(
+  'oidc_clients',
+  {
+    appId: integer('app_id')
+      .primaryKey()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    clientType: text('client_type').notNull(),
+    secretSealed: text('secret_sealed'),
+    redirectUris: text('redirect_uris').array().notNull(),
+    postLogoutRedirectUris: text('post_logout_redirect_uris')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    firstParty: boolean('first_party').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('oidc_clients_client_type_check', sql`${t.clientType} IN ('confidential', 'public')`)],
+);
+
+/**
+ * The key pair that signs ID tokens while SENTINEL_JWT_ALGORITHM is HS256 (a shared secret
+ * cannot sign a token every relying party verifies). With an asymmetric algorithm the
+ * signing_keys ring signs ID tokens and this row is unused.
+ */
+export const oidcSigningKeys = pgTable('oidc_signing_keys', {
+  kid: text('kid').primaryKey(),
+  alg: text('alg').notNull(),
+  publicJwk: jsonb('public_jwk').notNull(),
+  privateKeySealed: text('private_key_sealed').notNull(),
+  createdAt: createdAt(),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
 export type SessionRow = typeof sessions.$inferSelect;
@@ -460,3 +546,4 @@ export type WebhookRow = typeof webhooks.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
 export type MailTokenRow = typeof mailTokens.$inferSelect;
+export type OidcClientRow = typeof oidcClients.$inferSelect;

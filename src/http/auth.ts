@@ -7,7 +7,7 @@ import { AppError, HttpErrors } from './errors.js';
  * guard runs in onRequest, before the body is read, so an unauthorized caller learns
  * nothing from validation errors.
  */
-export type AuthMode = 'none' | 'apiKey' | 'user' | 'operator';
+export type AuthMode = 'none' | 'apiKey' | 'user' | 'operator' | 'appUser';
 
 /** The caller behind a valid access token, with their account as it was when the token was checked. */
 export interface Principal {
@@ -17,6 +17,11 @@ export interface Principal {
   email: string;
   username: string;
   expiresAt: Date;
+  /**
+   * Set when the caller is an app acting for the user with an OpenID Connect access token
+   * (scope `sentinel:profiles`): only routes in `appUser` mode accept one, and only for this app.
+   */
+  appId?: number;
   /** Every column of the account but the password's. */
   user: {
     id: string;
@@ -46,6 +51,8 @@ export interface Authenticators {
    * costs the guard no promise.
    */
   verifyCachedAccessToken?(token: string): Principal | undefined;
+  /** Resolves an app's OpenID Connect access token (opaque, not a JWT), or throws a 401/403 AppError. */
+  verifyAppToken?(token: string): Promise<Principal>;
 }
 
 declare module 'fastify' {
@@ -79,6 +86,8 @@ export function installAuth(app: FastifyInstance, authenticators: Authenticators
     none: undefined,
     apiKey: apiKeyGuard,
     user: bearerGuard(authenticators, false),
+    // The user's own access token, or an app's OIDC token for that user (appUser routes check the app).
+    appUser: appUserGuard(authenticators),
     operator: bearerGuard(authenticators, true),
   };
 
@@ -118,6 +127,35 @@ function bearerGuard(authenticators: Authenticators, operatorOnly: boolean): onR
   };
 }
 
+/** An OIDC access token is opaque (not a JWT): it goes to the app-token check; a JWT is a Sentinel access token. */
+function appUserGuard(authenticators: Authenticators): onRequestHookHandler {
+  const asUser = bearerGuard(authenticators, false);
+  if (!authenticators.verifyAppToken) return asUser;
+  const verifyAppToken = authenticators.verifyAppToken.bind(authenticators);
+  return function (request, reply, done) {
+    let token: string;
+    try {
+      token = bearerToken(request);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (token.split('.').length === 3) return asUser.call(this, request, reply, done);
+    verifyAppToken(token).then(
+      (principal) => {
+        request.principal = principal;
+        done();
+      },
+      (error: Error) => done(error),
+    );
+  };
+}
+
+/** On an appUser route: an app's token reaches only that app's data (403 for another app's). */
+export function assertAppAllowed(request: FastifyRequest, appId: number): void {
+  const { appId: tokenApp } = principalOf(request);
+  if (tokenApp !== undefined && tokenApp !== appId) throw HttpErrors.forbidden(`This token is for app ${tokenApp}, not app ${appId}`);
+}
+
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -136,7 +174,7 @@ export const API_KEY_CHALLENGE = 'ApiKey header="X-API-KEY"';
  * credentials, and gets no challenge (as an OAuth token endpoint's errors get none).
  */
 export function challengeFor(mode: AuthMode | undefined, problem: Pick<AppError, 'code' | 'title' | 'detail'>): string | undefined {
-  if (mode === 'user' || mode === 'operator') {
+  if (mode === 'user' || mode === 'operator' || mode === 'appUser') {
     if (problem.code === HttpErrors.unauthorized.code) return 'Bearer';
     return `Bearer error="invalid_token", error_description="${quotable(problem.detail ?? problem.title)}"`;
   }

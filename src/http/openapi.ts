@@ -64,6 +64,12 @@ export async function installOpenApi(app: FastifyInstance, { version, publicUrl 
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-KEY', description: 'Bootstrap or app API key' },
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from /auth/login' },
+          oidc: {
+            type: 'openIdConnect',
+            openIdConnectUrl: `${publicUrl}/.well-known/openid-configuration`,
+            description:
+              "An access token from Sentinel's OpenID Connect provider (see docs/oidc.md), sent as `Authorization: Bearer`. With scope `sentinel:profiles` it reaches the user's profiles in the app it was issued to.",
+          },
         },
       },
     },

@@ -12,6 +12,9 @@ const SECURITY: Record<AuthMode, Record<string, string[]>[]> = {
   apiKey: [{ apiKey: [] }],
   user: [{ bearer: [] }],
   operator: [{ bearer: [] }],
+  // The user's own access token, or an app's OpenID Connect access token with scope sentinel:profiles
+  // (Spectral wants no scopes listed for an openIdConnect scheme; the scheme's description names it).
+  appUser: [{ bearer: [] }, { oidc: [] }],
 };
 
 interface RouteFacts {

@@ -69,6 +69,9 @@ export const AUDIT_ACTIONS = [
   'email.verified',
   'email.change_requested',
   'email.changed',
+  'oidc_client.created',
+  'oidc_client.deleted',
+  'oidc.consent_granted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

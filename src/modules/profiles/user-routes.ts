@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { principalOf } from '../../http/auth.js';
+import { assertAppAllowed, principalOf } from '../../http/auth.js';
 import { page, readPage } from '../../http/pagination.js';
 import { contextOf } from '../../http/request-context.js';
 import { withHeaders } from '../../http/schemas.js';
@@ -37,10 +37,17 @@ function owner(request: FastifyRequest): Writer {
 
 /** The caller's own profiles, and the export of all their data. */
 export async function userProfileRoutes(app: TypedApp, { profileService, exportService }: UserProfileRoutesDeps): Promise<void> {
+  // An app's OpenID Connect token (scope sentinel:profiles) reaches the user's profiles in that app only.
+  app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.config.auth !== 'appUser') return;
+    const appId = (request.params as { appid?: number }).appid ?? (request.body as { app_id?: number } | undefined)?.app_id;
+    if (appId !== undefined) assertAppAllowed(request, appId);
+  });
+
   app.post(
     '/user/profiles/create',
     {
-      config: { auth: 'user' },
+      config: { auth: 'appUser' },
       schema: {
         operationId: 'createOwnProfile',
         tags: ['profiles', 'user'],
@@ -68,7 +75,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
   app.get(
     '/user/profiles/:appid',
     {
-      config: { auth: 'user' },
+      config: { auth: 'appUser' },
       schema: {
         operationId: 'listOwnProfiles',
         tags: ['profiles', 'user'],
@@ -91,7 +98,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
   app.get(
     '/user/profiles/:appid/:profile_id',
     {
-      config: { auth: 'user' },
+      config: { auth: 'appUser' },
       schema: {
         operationId: 'getOwnProfile',
         tags: ['profiles', 'user'],
@@ -121,7 +128,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
   app.put(
     '/user/profiles/:appid/:profile_id',
     {
-      config: { auth: 'user' },
+      config: { auth: 'appUser' },
       schema: {
         operationId: 'replaceOwnProfile',
         tags: ['profiles', 'user'],
@@ -143,7 +150,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
   app.patch(
     '/user/profiles/:appid/:profile_id',
     {
-      config: { auth: 'user', bodyType: 'merge-patch' },
+      config: { auth: 'appUser', bodyType: 'merge-patch' },
       schema: {
         operationId: 'patchOwnProfile',
         tags: ['profiles', 'user'],
@@ -167,7 +174,7 @@ export async function userProfileRoutes(app: TypedApp, { profileService, exportS
   app.delete(
     '/user/profiles/:appid/:profile_id',
     {
-      config: { auth: 'user' },
+      config: { auth: 'appUser' },
       schema: {
         operationId: 'deleteOwnProfile',
         tags: ['profiles', 'user'],

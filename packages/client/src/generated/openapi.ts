@@ -1458,6 +1458,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/app/{appid}/oidc-client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An app's OpenID Connect client settings (never its secret)
+         * @description The client id, type, redirect URIs and whether users are asked to consent. The secret was shown once, when the client was made.
+         */
+        get: operations["getOidcClient"];
+        put?: never;
+        /**
+         * Make an app an OpenID Connect client
+         * @description The client id is the app id. A confidential client's secret is in this answer only. Redirect URIs must be on the app's domains. Recorded as `oidc_client.created`. See docs/oidc.md.
+         */
+        post: operations["createOidcClient"];
+        /**
+         * Stop an app being an OpenID Connect client
+         * @description Its tokens stop working at once (the provider no longer finds the client). Recorded as `oidc_client.deleted`.
+         */
+        delete: operations["deleteOidcClient"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -12706,6 +12734,396 @@ export interface operations {
                 };
             };
             /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description App id
+                 * @example 1
+                 */
+                appid: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * OidcClient
+                         * @description An app as an OpenID Connect client, without its secret
+                         */
+                        client: {
+                            /**
+                             * @description The app id, as text
+                             * @example 3
+                             */
+                            client_id: string;
+                            /** @example 3 */
+                            app_id: number;
+                            /** @example confidential */
+                            type: string;
+                            /**
+                             * @example [
+                             *       "https://notes.example.com/auth/callback"
+                             *     ]
+                             */
+                            redirect_uris: string[];
+                            /**
+                             * @example [
+                             *       "https://notes.example.com/"
+                             *     ]
+                             */
+                            post_logout_redirect_uris: string[];
+                            /** @example false */
+                            first_party: boolean;
+                            /**
+                             * @description The issuer (discovery at its /.well-known/openid-configuration)
+                             * @example https://id.example.com
+                             */
+                            issuer: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-12-01T03:00:00.000Z
+                             */
+                            created_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No app with this id (`app_not_found`), or it is not a client (`oidc_client_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description App id
+                 * @example 1
+                 */
+                appid: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "confidential",
+                 *       "redirect_uris": [
+                 *         "https://notes.example.com/auth/callback"
+                 *       ],
+                 *       "first_party": false
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description `confidential`: a server-side app that keeps a client secret (client_secret_basic). `public`: a browser or native app with no secret, which must use PKCE.
+                     * @example confidential
+                     */
+                    type: "confidential" | "public";
+                    /** @description Where codes may be sent; each host must be one of the app's domains */
+                    redirect_uris: string[];
+                    /** @description Where the app may send users after logout; each host one of the app's domains */
+                    post_logout_redirect_uris?: string[];
+                    /**
+                     * @description The operator's own app: its users are not asked to consent. Default false (third-party).
+                     * @example false
+                     */
+                    first_party?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * OidcClient
+                         * @description An app as an OpenID Connect client, without its secret
+                         */
+                        client: {
+                            /**
+                             * @description The app id, as text
+                             * @example 3
+                             */
+                            client_id: string;
+                            /** @example 3 */
+                            app_id: number;
+                            /** @example confidential */
+                            type: string;
+                            /**
+                             * @example [
+                             *       "https://notes.example.com/auth/callback"
+                             *     ]
+                             */
+                            redirect_uris: string[];
+                            /**
+                             * @example [
+                             *       "https://notes.example.com/"
+                             *     ]
+                             */
+                            post_logout_redirect_uris: string[];
+                            /** @example false */
+                            first_party: boolean;
+                            /**
+                             * @description The issuer (discovery at its /.well-known/openid-configuration)
+                             * @example https://id.example.com
+                             */
+                            issuer: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-12-01T03:00:00.000Z
+                             */
+                            created_at: string;
+                        };
+                        /**
+                         * @description The client secret, shown this once (confidential clients only). Stored encrypted.
+                         * @example kq3V7xT9aK1m0pZr4s8dW2yB6nC5eF1gH3jL7oQ9uX0
+                         */
+                        client_secret?: string;
+                    };
+                };
+            };
+            /** @description A redirect URI is not an http(s) URL on one of the app's domains (`invalid_redirect_uri`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No app with this id (`app_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The app is already a client (`oidc_client_exists`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOidcClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description App id
+                 * @example 1
+                 */
+                appid: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No app with this id (`app_not_found`), or it is not a client (`oidc_client_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */

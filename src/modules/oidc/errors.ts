@@ -1,0 +1,8 @@
+import { defineErrors } from '../../http/errors.js';
+
+export const OidcErrors = defineErrors({
+  oidcClientNotFound: { status: 404, title: 'The app is not an OpenID Connect client' },
+  oidcClientExists: { status: 409, title: 'The app is already an OpenID Connect client' },
+  invalidRedirectUri: { status: 400, title: 'Invalid redirect URI' },
+  wrongApp: { status: 403, title: 'The token is for another app' },
+});
