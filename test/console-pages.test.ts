@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
-import { launchBrowser } from './helpers/browser.js';
+import { openConsoleBrowser, screenshotter } from './helpers/console.js';
 import { createProfile } from './helpers/profiles.js';
 import { startReceiver, testWebhookConfig, type Receiver } from './helpers/webhooks.js';
 
@@ -22,23 +18,14 @@ let operator: TestUser;
 let token: string;
 let receiver: Receiver;
 
-const SHOTS_DIR = process.env.SCREENSHOTS === '1' ? 'docs/images' : fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-console-shots-'));
-const shot = (name: string) => page.screenshot({ path: path.join(SHOTS_DIR, `console-${name}.png`), fullPage: true });
+const shot = screenshotter(() => page);
 
 beforeAll(async () => {
   t = await createTestApp({ env: { SENTINEL_JWT_ALGORITHM: 'EdDSA' }, config: { webhooks: testWebhookConfig() } });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  ({ base, browser, page } = await openConsoleBrowser(t));
   operator = await t.createOperator();
   token = (await t.login(operator)).token;
   receiver = await startReceiver();
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-  page = await context.newPage();
-  page.setDefaultTimeout(8_000);
-  // Delete and rotate ask before acting.
-  page.on('dialog', (dialog) => void dialog.accept());
 });
 afterAll(async () => {
   await browser?.close();
