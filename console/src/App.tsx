@@ -11,11 +11,18 @@ import { Apps } from './pages/Apps.js';
 import { AppPage } from './pages/AppPage.js';
 import { Audit } from './pages/Audit.js';
 import { Import } from './pages/Import.js';
+import { Profiles } from './pages/Profiles.js';
+import { Webhooks } from './pages/Webhooks.js';
+import { WebhookPage } from './pages/WebhookPage.js';
+import { Keys } from './pages/Keys.js';
 
 const PAGES = [
   { path: '/', label: 'Overview' },
   { path: '/users', label: 'Users' },
   { path: '/apps', label: 'Apps' },
+  { path: '/profiles', label: 'Profiles' },
+  { path: '/webhooks', label: 'Webhooks' },
+  { path: '/keys', label: 'Signing keys' },
   { path: '/audit', label: 'Audit' },
   { path: '/import', label: 'Import' },
 ] as const;
@@ -73,12 +80,17 @@ function Main({ path }: { path: string }) {
   const user = /^\/users\/([0-9a-f-]{36})$/.exec(path);
   let page;
   const app = /^\/apps\/(\d+)$/.exec(path);
+  const webhook = /^\/webhooks\/([0-9a-f-]{36})$/.exec(path);
   if (user) page = <UserPage key={user[1]} userId={user[1]!} />;
   else if (app) page = <AppPage key={app[1]} appId={Number(app[1])} />;
+  else if (webhook) page = <WebhookPage key={webhook[1]} webhookId={webhook[1]!} />;
   else if (path === '/users') page = <Users />;
   else if (path === '/apps') page = <Apps />;
   else if (path === '/audit') page = <Audit />;
   else if (path === '/import') page = <Import />;
+  else if (path === '/profiles') page = <Profiles />;
+  else if (path === '/webhooks') page = <Webhooks />;
+  else if (path === '/keys') page = <Keys />;
   else page = <Overview />;
   return (
     <main id="main" ref={main} tabIndex={-1}>

@@ -49,14 +49,22 @@ export function ConfirmButton({
   question,
   onConfirm,
   danger,
+  name,
 }: {
   label: string;
+  /** The accessible name, when the label alone is ambiguous (a button per row). */
+  name?: string;
   question: string;
   onConfirm: () => void;
   danger?: boolean;
 }) {
   return (
-    <button type="button" className={danger ? 'danger' : undefined} onClick={() => window.confirm(question) && onConfirm()}>
+    <button
+      type="button"
+      aria-label={name}
+      className={danger ? 'danger' : undefined}
+      onClick={() => window.confirm(question) && onConfirm()}
+    >
       {label}
     </button>
   );

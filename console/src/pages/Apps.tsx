@@ -119,13 +119,24 @@ export function AppFields({ values, onChange }: { values: AppFieldValues; onChan
   );
 }
 
-/** A secret the server shows this once (an API key), with a copy button. */
-export function SecretOnce({ label, secret }: { label: string; secret: string }) {
+/** A secret the server shows this once (an API key, a webhook's signing secret), with a copy button. */
+export function SecretOnce({
+  label,
+  secret,
+  stored = 'only its hash is stored',
+  copy = 'Copy key',
+}: {
+  label: string;
+  secret: string;
+  /** How the server keeps it. */
+  stored?: string;
+  copy?: string;
+}) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="secret" role="status">
       <p>
-        <strong>{label}</strong>: shown this once. Copy it now; only its hash is stored.
+        <strong>{label}</strong>: shown this once. Copy it now; {stored}.
       </p>
       <code aria-label={label}>{secret}</code>
       <button
@@ -137,7 +148,7 @@ export function SecretOnce({ label, secret }: { label: string; secret: string })
           )
         }
       >
-        Copy key
+        {copy}
       </button>
       {copied && <span className="copied"> Copied</span>}
     </div>

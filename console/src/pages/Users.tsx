@@ -4,6 +4,7 @@ import { ok } from '../api.js';
 import { ErrorBox, when } from '../components.js';
 import { useApi } from '../context.js';
 import { linkProps } from '../router.js';
+import { Pager, useCursorPages } from '../paging.js';
 
 type User = OperatorUser;
 const PAGE_SIZE = 25;
@@ -13,13 +14,12 @@ export function Users() {
   const api = useApi();
   const [query, setQuery] = useState('');
   const [deleted, setDeleted] = useState<'' | 'true' | 'false'>('');
-  // Cursors of the pages before this one: Previous pops, Next pushes.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const pages = useCursorPages();
   const [page, setPage] = useState<{ users: User[]; next: string | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const cursor = cursors[cursors.length - 1];
+  const { cursor, reset } = pages;
 
-  useEffect(() => setCursors([undefined]), [query, deleted]);
+  useEffect(() => reset(), [query, deleted]);
   useEffect(() => {
     let current = true;
     const timer = setTimeout(() => {
@@ -92,15 +92,7 @@ export function Users() {
         </tbody>
       </table>
       {page && page.users.length === 0 && <p>No users match.</p>}
-      <div className="pager">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <span>Page {cursors.length}</span>
-        <button type="button" disabled={!page?.next} onClick={() => page?.next && setCursors([...cursors, page.next])}>
-          Next page
-        </button>
-      </div>
+      <Pager pages={pages} nextCursor={page?.next} />
     </>
   );
 }
