@@ -1,6 +1,4 @@
-import { generateAuthenticationOptions, verifyAuthenticationResponse } from '@simplewebauthn/server';
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { PasskeyRow, UserRow } from '../../db/schema.js';
@@ -13,6 +11,7 @@ import { PasskeyErrors } from './errors.js';
 import type { PasskeysRepository } from './passkeys-repository.js';
 import { CHALLENGE_TTL_SECONDS, reasonOf } from './registration-service.js';
 import type { RelyingParty } from './relying-party.js';
+import { webauthn } from './webauthn.js';
 
 export interface PasskeyLoginDeps {
   repository: PasskeysRepository;
@@ -53,7 +52,9 @@ export class PasskeyLoginService {
           ? passkeys.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports }))
           : [{ id: this.decoyId(`${'email' in name ? 'email' : 'username'}:${canonical}`), transports: ['internal', 'hybrid'] }];
     }
-    const options = await generateAuthenticationOptions({
+    const options = await (
+      await webauthn()
+    ).generateAuthenticationOptions({
       rpID: relyingParty.id,
       timeout: CHALLENGE_TTL_SECONDS * 1000,
       userVerification: 'required',
@@ -124,12 +125,14 @@ export class PasskeyLoginService {
     if (!clientData) return { ok: false, reason: 'unreadable client data' };
     if (!(await relyingParty.allowsOrigin(clientData.origin))) return { ok: false, reason: 'origin not allowed' };
     const handle = credential.response.userHandle;
-    if (handle && handle !== isoBase64URL.fromBuffer(Buffer.from(user.id.replace(/-/g, ''), 'hex'))) {
+    if (handle && handle !== Buffer.from(user.id.replace(/-/g, ''), 'hex').toString('base64url')) {
       return { ok: false, reason: 'user handle mismatch' };
     }
     let newCounter: number;
     try {
-      const result = await verifyAuthenticationResponse({
+      const result = await (
+        await webauthn()
+      ).verifyAuthenticationResponse({
         response: credential,
         expectedChallenge: challenge,
         expectedOrigin: clientData.origin,
@@ -137,7 +140,7 @@ export class PasskeyLoginService {
         // The stored counter is compared below, atomically with its update.
         credential: {
           id: passkey.credentialId,
-          publicKey: isoBase64URL.toBuffer(passkey.publicKey),
+          publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')),
           counter: 0,
           transports: passkey.transports,
         },
@@ -163,6 +166,6 @@ export class PasskeyLoginService {
   }
 
   private decoyId(name: string): string {
-    return isoBase64URL.fromBuffer(createHmac('sha256', this.deps.decoyKey).update(name).digest());
+    return createHmac('sha256', this.deps.decoyKey).update(name).digest('base64url');
   }
 }

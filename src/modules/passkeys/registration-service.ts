@@ -1,6 +1,4 @@
-import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { Clock } from '../../clock.js';
 import type { PasskeyRow } from '../../db/schema.js';
 import type { Principal } from '../../http/auth.js';
@@ -9,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { PasskeyErrors } from './errors.js';
 import type { PasskeysRepository } from './passkeys-repository.js';
 import type { RelyingParty } from './relying-party.js';
+import { webauthn } from './webauthn.js';
 
 /** How long a ceremony's challenge stays valid. */
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
@@ -27,7 +26,9 @@ export class PasskeyRegistrationService {
   async options(principal: Principal): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const { repository, relyingParty, clock } = this.deps;
     const existing = await repository.listOfUser(principal.userId);
-    const options = await generateRegistrationOptions({
+    const options = await (
+      await webauthn()
+    ).generateRegistrationOptions({
       rpName: relyingParty.name,
       rpID: relyingParty.id,
       userName: principal.email,
@@ -71,9 +72,11 @@ export class PasskeyRegistrationService {
     if (!(await relyingParty.allowsOrigin(clientData.origin))) {
       throw PasskeyErrors.passkeyRegistrationFailed('The passkey was created on an origin this server does not accept');
     }
-    let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+    let verified: Awaited<ReturnType<Awaited<ReturnType<typeof webauthn>>['verifyRegistrationResponse']>>;
     try {
-      verified = await verifyRegistrationResponse({
+      verified = await (
+        await webauthn()
+      ).verifyRegistrationResponse({
         response: credential,
         expectedChallenge: clientData.challenge,
         expectedOrigin: clientData.origin,
@@ -89,7 +92,7 @@ export class PasskeyRegistrationService {
     const passkey = await repository.insert({
       userId: principal.userId,
       credentialId: info.credential.id,
-      publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+      publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
       signCount: info.credential.counter,
       transports: (credential.response.transports ?? []).slice(0, 10),
       name: name ?? `Passkey ${count + 1}`,

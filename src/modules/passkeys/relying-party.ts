@@ -1,5 +1,3 @@
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
-
 export interface RelyingPartyDeps {
   /** The RP ID: SENTINEL_PASSKEY_RP_ID, or SENTINEL_PUBLIC_URL's host. */
   rpId: string;
@@ -41,7 +39,7 @@ export class RelyingParty {
   /** The client data of a response; undefined when it is not base64url JSON with an origin and a challenge. */
   clientDataOf(clientDataJSON: string): ClientData | undefined {
     try {
-      const data: unknown = JSON.parse(isoBase64URL.toUTF8String(clientDataJSON));
+      const data: unknown = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8'));
       if (typeof data !== 'object' || data === null) return undefined;
       const { origin, challenge } = data as Record<string, unknown>;
       return typeof origin === 'string' && typeof challenge === 'string' ? { origin, challenge } : undefined;
