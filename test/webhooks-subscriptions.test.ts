@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ListenerConnection } from '../src/db/client.js';
+import { WebhookSubscriptions, type WebhookFilter } from '../src/modules/webhooks/subscriptions.js';
 import { registerApp } from './helpers/apps.js';
 import { anotherProcess, testEngine, type TestApp } from './helpers/app.js';
 import { within } from './helpers/eventually.js';
@@ -79,6 +81,60 @@ describe('webhook subscriptions snapshot', () => {
     expect(outbox.mayReceive('profile.created', app.id)).toBe(true);
     expect(outbox.mayReceive('profile.created', null)).toBe(true);
     expect(outbox.mayReceive('profile.deleted', app.id)).toBe(false);
+  });
+});
+
+describe('the snapshot is trusted only while it is fresh', () => {
+  it('answers "may receive" while LISTEN is down and while a read that began before the last notification is pending', async () => {
+    let connection: ListenerConnection | undefined;
+    let notify: () => void = () => {};
+    let rows: WebhookFilter[] = [];
+    let hold: Promise<void> | undefined;
+    const subscriptions = new WebhookSubscriptions({
+      database: {
+        listen: async (_channel, onMessage, conn) => {
+          connection = conn;
+          notify = () => onMessage('');
+          return async () => {};
+        },
+      },
+      load: async () => {
+        const snapshot = rows;
+        await hold;
+        return snapshot;
+      },
+      onError: (error) => {
+        throw error;
+      },
+    });
+    expect(subscriptions.mayReceive('user.created')).toBe(true);
+    await subscriptions.start();
+    expect(subscriptions.mayReceive('user.created')).toBe(false);
+
+    connection!.onLost();
+    expect(subscriptions.mayReceive('user.created')).toBe(true);
+    connection!.onRestored();
+    await subscriptions.changed();
+    expect(subscriptions.mayReceive('user.created')).toBe(false);
+
+    // A read in flight when a webhook is created elsewhere: its answer (none) is not trusted.
+    let release: () => void = () => {};
+    hold = new Promise((resolve) => (release = resolve));
+    const stale = subscriptions.changed();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the read has begun, with no webhook
+    rows = [{ events: ['user.created'], appId: null }];
+    notify();
+    expect(subscriptions.mayReceive('user.created')).toBe(true);
+    release();
+    hold = undefined;
+    await stale;
+    // The stale read has landed and was dropped: still "may receive" until the next read lands.
+    expect(subscriptions.mayReceive('user.created')).toBe(true);
+    await subscriptions.changed();
+    expect(subscriptions.mayReceive('user.created')).toBe(true);
+    expect(subscriptions.mayReceive('user.deleted')).toBe(false);
+    await subscriptions.stop();
+    expect(subscriptions.mayReceive('user.deleted')).toBe(true);
   });
 });
 

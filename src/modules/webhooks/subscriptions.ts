@@ -80,7 +80,8 @@ export class WebhookSubscriptions {
       },
     });
     this.listening = true;
-    await this.reload();
+    // A failed first read leaves the snapshot empty: emit asks the database until the poll reads it.
+    await this.reload().catch(this.deps.onError);
     this.poll = setInterval(() => void this.reload().catch(this.deps.onError), POLL_MS);
     this.poll.unref();
   }
