@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ListenerConnection } from '../src/db/client.js';
+import { queryRows, type ListenerConnection } from '../src/db/client.js';
 import { WebhookSubscriptions, type WebhookFilter } from '../src/modules/webhooks/subscriptions.js';
 import { registerApp } from './helpers/apps.js';
 import { anotherProcess, testEngine, type TestApp } from './helpers/app.js';
@@ -22,9 +22,7 @@ describe('webhook subscriptions snapshot', () => {
     return r;
   };
   const deliveriesOf = async (type: string) =>
-    (await t.database.db.execute(sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE event_type = ${type}`)).rows[0] as {
-      n: number;
-    };
+    (await queryRows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE event_type = ${type}`))[0]!;
 
   beforeAll(async () => {
     t = await createWebhookTestApp();
@@ -158,7 +156,12 @@ describe.runIf(testEngine === 'postgres')('webhook subscriptions across processe
     const token = (await a.login(await a.createOperator())).token;
     const user = await a.registerUser();
     const { secret } = await subscribe(a, token, { url: r.url, events: ['session.created'] });
-    const login = await b.app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: user.password } });
+    const login = await b.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'x-api-key': a.config.apiKey! },
+      payload: { email: user.email, password: user.password },
+    });
     expect(login.statusCode).toBe(200);
     expect(await within(3000, async () => r.received.length === 1)).toBe(true);
     expect(verified(secret, r.received[0]!)).toMatchObject({ type: 'session.created', data: { user_id: user.id } });
