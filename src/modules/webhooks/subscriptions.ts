@@ -31,15 +31,16 @@ export interface WebhookFilter {
  * - While the listening connection is down (notifications may be missed), before the first
  *   read and after stop(), `mayReceive` answers true.
  * - The service that creates, changes or enables a webhook reloads this process's snapshot
- *   before it answers (WebhookService's `changed`), so the instance that answered the operator
+ *   before it answers (WebhookService's `subscriptionsChanged`), so the instance that answered the operator
  *   is fresh at once; PostgreSQL signals every listening backend when that transaction commits,
  *   so the other processes hear it at the same moment, within a millisecond or so on a LAN.
  * - The remaining window, a change on another process whose emit runs after the webhook's
  *   commit but before that process hears the notification, is as wide as the notification's
  *   trip and no wider than the old per-change query gave: its `INSERT ... SELECT` also missed
- *   a webhook committed after it ran. An event can only be skipped if it ran concurrently with
- *   the webhook's creation, before the creation was answered. The poll (every second) bounds
- *   what a lost notification could cost while the connection stays up.
+ *   a webhook committed after it ran. Strictly, a change on another process made within that
+ *   trip after the creation was answered can be skipped; the trip is the local reload's round
+ *   trip or less, which test/webhooks-subscriptions.test.ts exercises with two instances. The
+ *   poll (every second) bounds what a lost notification could cost while the connection stays up.
  */
 export class WebhookSubscriptions {
   private filters: Filter[] | undefined;
