@@ -110,7 +110,7 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
     ...(deps.mailTransport ? { mailTransport: deps.mailTransport } : {}),
   });
   const { accessChecks, apps, accounts, sessions, revocationSync, rowChanges } = services;
-  countLoginOutcomes(sessions, metrics);
+  countLoginOutcomes(sessions, services.passkeys.login, metrics);
   timePasswords(services.passwords, metrics);
 
   installValidation(app);
@@ -177,5 +177,8 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   // Every server delivers webhooks; the outbox's row claims keep two from sending one delivery.
   app.addHook('onReady', () => services.webhooks.dispatcher.start());
   app.addHook('onClose', () => services.webhooks.dispatcher.stop());
+  // Until it has read the subscriptions (and whenever it cannot hear their changes), emit asks the database.
+  app.addHook('onReady', () => services.webhooks.subscriptions.start());
+  app.addHook('onClose', () => services.webhooks.subscriptions.stop());
   return { app, services };
 }

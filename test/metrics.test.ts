@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, testEngine, type TestApp } from './helpers/app.js';
+import { loginOptions, PASSKEY_ENV, passkeyLogin, registerPasskey } from './helpers/passkeys.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ env: { SENTINEL_METRICS_TOKEN: TOKEN, SENTINEL_LOGIN_MAX_FAILURES: '3' } });
+  t = await createTestApp({ env: { ...PASSKEY_ENV, SENTINEL_METRICS_TOKEN: TOKEN, SENTINEL_LOGIN_MAX_FAILURES: '3' } });
 });
 afterAll(() => t.close());
 
@@ -18,6 +19,7 @@ const valueOf = (text: string, series: string) => {
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : 0;
 };
+const passwordLogins = (outcome: string) => `sentinel_logins_total{method="password",outcome="${outcome}"}`;
 const login = (email: string, password: string) =>
   t.app.inject({
     method: 'POST',
@@ -67,20 +69,38 @@ describe('GET /metrics', () => {
     expect((await login(locked.email, locked.password)).statusCode).toBe(429);
 
     const after = await scrape();
-    const moved = (outcome: string) =>
-      valueOf(after, `sentinel_logins_total{outcome="${outcome}"}`) - valueOf(before, `sentinel_logins_total{outcome="${outcome}"}`);
+    const moved = (outcome: string) => valueOf(after, passwordLogins(outcome)) - valueOf(before, passwordLogins(outcome));
     expect(moved('success')).toBe(1);
     expect(moved('wrong_password')).toBe(5);
     expect(moved('locked')).toBe(1);
+  });
+
+  it('counts passkey logins under method="passkey": success, refused assertion, spent challenge', async () => {
+    const user = await t.registerUser();
+    const { authenticator } = await registerPasskey(t, (await t.login(user)).token);
+    const before = await scrape();
+    const series = (outcome: string) => `sentinel_logins_total{method="passkey",outcome="${outcome}"}`;
+    expect((await passkeyLogin(t, authenticator)).status).toBe(200);
+    const { login_id, options } = await loginOptions(t);
+    const phished = authenticator.authenticate(options, { origin: 'https://login.evil.example' });
+    const verify = (credential: unknown) => t.call('POST', '/auth/passkeys/login/verify', { body: { login_id, credential } });
+    expect((await verify(phished)).status).toBe(401);
+    expect((await verify(authenticator.authenticate(options))).status).toBe(401);
+
+    const after = await scrape();
+    expect(valueOf(after, series('success')) - valueOf(before, series('success'))).toBe(1);
+    expect(valueOf(after, series('invalid_passkey')) - valueOf(before, series('invalid_passkey'))).toBe(2);
+    // The password logins above (t.login) are counted apart.
+    expect(valueOf(after, passwordLogins('success')) - valueOf(before, passwordLogins('success'))).toBe(0);
   });
 
   it('counts a login that needs the second factor as otp_required', async () => {
     const { enrollTotp } = await import('./helpers/totp.js');
     const user = await t.registerUser();
     await enrollTotp(t, user);
-    const before = valueOf(await scrape(), 'sentinel_logins_total{outcome="otp_required"}');
+    const before = valueOf(await scrape(), passwordLogins('otp_required'));
     expect((await login(user.email, user.password)).statusCode).toBe(200);
-    expect(valueOf(await scrape(), 'sentinel_logins_total{outcome="otp_required"}')).toBe(before + 1);
+    expect(valueOf(await scrape(), passwordLogins('otp_required'))).toBe(before + 1);
   });
 
   it('labels requests by route template and status, never by a raw path, id or email', async () => {

@@ -105,20 +105,24 @@ export class SessionService {
   /** Opens a session for a user whose credentials have been checked. */
   async startSession(user: UserRow, context: RequestContext): Promise<IssuedSession> {
     const refreshToken = randomSecret();
-    const row = await this.deps.db.transaction(async (tx) => {
-      const values = {
-        userId: user.id,
-        appId: context.appId,
-        refreshTokenHash: sha256Hex(refreshToken),
-        refreshExpiresAt: this.refreshExpiry(),
-      };
-      const inserted = await this.deps.sessions.insert({ ...values, userAgent: context.userAgent, ip: context.ip }, tx);
-      await this.deps.events.emit(tx, {
-        type: 'session.created',
-        data: { session_id: inserted.id, user_id: user.id, app_id: inserted.appId },
-      });
-      return inserted;
-    });
+    const values = {
+      userId: user.id,
+      appId: context.appId,
+      refreshTokenHash: sha256Hex(refreshToken),
+      refreshExpiresAt: this.refreshExpiry(),
+      userAgent: context.userAgent,
+      ip: context.ip,
+    };
+    const { sessions, events } = this.deps;
+    // The transaction is there only so that session.created commits with the session: a login
+    // nobody subscribes to is one INSERT (WebhookSubscriptions says when that is sure).
+    const row = !events.mayReceive('session.created')
+      ? await sessions.insert(values)
+      : await this.deps.db.transaction(async (tx) => {
+          const inserted = await sessions.insert(values, tx);
+          await events.emit(tx, { type: 'session.created', data: { session_id: inserted.id, user_id: user.id, app_id: inserted.appId } });
+          return inserted;
+        });
     const access = await this.deps.tokens.issue(user, row.id);
     return { sessionId: row.id, access, refreshToken, user };
   }

@@ -3,7 +3,9 @@ import { AppError } from '../../http/errors.js';
 import { AccountErrors, accountLocked } from '../accounts/errors.js';
 import type { Passwords } from '../accounts/passwords.js';
 import type { SessionService } from '../accounts/session-service.js';
-import type { LoginOutcome, Metrics } from './metrics.js';
+import { PasskeyErrors } from '../passkeys/errors.js';
+import type { PasskeyLoginService } from '../passkeys/login-service.js';
+import type { LoginMethod, LoginOutcome, Metrics } from './metrics.js';
 
 /** Label of requests no route matched: their raw paths would make one series per path a scanner tries. */
 const UNMATCHED = 'unmatched';
@@ -22,13 +24,26 @@ export function installHttpMetrics(app: FastifyInstance, metrics: Metrics): void
 }
 
 /**
- * Counts logins by outcome where the outcome is decided: SessionService.login answers a
- * session or a second-factor challenge, or throws the API's error. Wrapping the instance
- * keeps the login rules free of metrics.
+ * Counts logins by method and outcome where the outcome is decided: SessionService.login and
+ * PasskeyLoginService.verify answer a session (or a second-factor challenge), or throw the
+ * API's error. Wrapping the instances keeps the login rules free of metrics.
  */
-export function countLoginOutcomes(sessions: SessionService, metrics: Metrics): void {
+export function countLoginOutcomes(sessions: SessionService, passkeys: PasskeyLoginService, metrics: Metrics): void {
+  const counter = (method: LoginMethod) => (outcome: LoginOutcome) => metrics.logins.inc({ method, outcome });
+  const countPasskey = counter('passkey');
+  const verify = passkeys.verify.bind(passkeys);
+  passkeys.verify = async (loginId, credential, context) => {
+    try {
+      const session = await verify(loginId, credential, context);
+      countPasskey('success');
+      return session;
+    } catch (error) {
+      countPasskey(loginFailure(error));
+      throw error;
+    }
+  };
   const login = sessions.login.bind(sessions);
-  const count = (outcome: LoginOutcome) => metrics.logins.inc({ outcome });
+  const count = counter('password');
   sessions.login = async (input, context, options) => {
     try {
       const result = await login(input, context, options);
@@ -45,6 +60,8 @@ function loginFailure(error: unknown): LoginOutcome {
   if (!(error instanceof AppError)) return 'error';
   if (error.code === AccountErrors.invalidCredentials.code) return 'wrong_password';
   if (error.code === accountLocked(0).code) return 'locked';
+  if (error.code === PasskeyErrors.invalidPasskey.code || error.code === PasskeyErrors.invalidPasskeyChallenge.code)
+    return 'invalid_passkey';
   return 'error';
 }
 

@@ -1,8 +1,14 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from '../../db/client.js';
 
-/** How a POST /auth/login ended. `wrong_password` includes unknown names: the API answers both alike. */
-export type LoginOutcome = 'success' | 'otp_required' | 'wrong_password' | 'locked' | 'error';
+/**
+ * How a login ended. `wrong_password` includes unknown names: the API answers both alike.
+ * `invalid_passkey`: a passkey login whose challenge or assertion was refused.
+ */
+export type LoginOutcome = 'success' | 'otp_required' | 'wrong_password' | 'invalid_passkey' | 'locked' | 'error';
+
+/** How the user signed in: POST /auth/login, or POST /auth/passkeys/login/verify. */
+export type LoginMethod = 'password' | 'passkey';
 
 /** What the gauges read when scraped. */
 export interface MetricSources {
@@ -41,8 +47,8 @@ export class Metrics {
 
   readonly logins = new Counter({
     name: 'sentinel_logins_total',
-    help: 'POST /auth/login by outcome: success, otp_required, wrong_password (or unknown name), locked, error',
-    labelNames: ['outcome'] as const,
+    help: 'Logins by method (password, passkey) and outcome: success, otp_required, wrong_password (or unknown name), invalid_passkey, locked, error',
+    labelNames: ['method', 'outcome'] as const,
     registers: [this.registry],
   });
 

@@ -35,7 +35,9 @@ export async function metricsRoutes(app: TypedApp, { metrics, token }: { metrics
         response: {
           200: {
             description: 'The metrics, in the Prometheus text exposition format',
-            content: { 'text/plain': { schema: Type.String({ examples: ['sentinel_logins_total{outcome="success"} 42\n'] }) } },
+            content: {
+              'text/plain': { schema: Type.String({ examples: ['sentinel_logins_total{method="password",outcome="success"} 42\n'] }) },
+            },
           },
           401: { ...ProblemSchema, description: 'Missing or wrong metrics token (`invalid_metrics_token`)' },
           404: { ...ProblemSchema, description: 'Metrics are off: SENTINEL_METRICS_TOKEN is not set (`route_not_found`)' },

@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { DeliveriesRepository } from './deliveries-repository.js';
 import { WebhookDispatcher } from './dispatcher.js';
 import { WebhookOutbox } from './outbox.js';
+import { WebhookSubscriptions } from './subscriptions.js';
 import { WebhookService } from './webhook-service.js';
 import { WebhooksRepository } from './webhooks-repository.js';
 
@@ -28,11 +29,13 @@ export function createWebhookServices(deps: WebhookServicesDeps) {
   const { database, clock, config } = deps;
   const secrets = new SecretBox(deps.encryptionKey, WEBHOOK_SECRET_PURPOSE);
   const deliveries = new DeliveriesRepository(database.db);
-  const outbox = new WebhookOutbox({ clock, retryForSeconds: config.retryForSeconds });
+  const repository = new WebhooksRepository(database.db);
+  const subscriptions = new WebhookSubscriptions({ database, load: () => repository.enabledFilters(), onError: deps.onBackgroundError });
+  const outbox = new WebhookOutbox({ clock, retryForSeconds: config.retryForSeconds, subscriptions });
   const dispatcher = new WebhookDispatcher({ database, deliveries, secrets, config, clock, onError: deps.onBackgroundError });
   const service = new WebhookService({
     db: database.db,
-    repository: new WebhooksRepository(database.db),
+    repository,
     secrets,
     audit: deps.audit,
     clock,
@@ -40,8 +43,9 @@ export function createWebhookServices(deps: WebhookServicesDeps) {
     retryForSeconds: config.retryForSeconds,
     appExists: deps.appExists,
     wake: () => dispatcher.wake(),
+    subscriptionsChanged: () => subscriptions.changed(),
   });
-  return { outbox, service, dispatcher, backlog: () => deliveries.backlog() };
+  return { outbox, service, dispatcher, subscriptions, backlog: () => deliveries.backlog() };
 }
 
 export type WebhookServices = ReturnType<typeof createWebhookServices>;

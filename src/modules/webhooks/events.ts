@@ -38,7 +38,12 @@ export interface WebhookEvent {
  */
 export interface EventSink {
   emit(tx: Executor, event: WebhookEvent): Promise<void>;
+  /**
+   * False when no enabled webhook could receive this event right now, so a caller may skip a
+   * transaction it opens only for the event; true when one could, or when in doubt.
+   */
+  mayReceive(type: WebhookEventType, appId?: number | null): boolean;
 }
 
 /** For services built without webhooks (unit tests, one-off tools): events go nowhere. */
-export const NO_EVENTS: EventSink = { emit: async () => {} };
+export const NO_EVENTS: EventSink = { emit: async () => {}, mayReceive: () => false };

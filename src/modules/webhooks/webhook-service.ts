@@ -22,6 +22,8 @@ export interface WebhookServiceDeps {
   appExists: (appId: number) => Promise<boolean>;
   /** Tells the dispatchers a delivery is due now (a manual retry). */
   wake: () => void;
+  /** Reloads this process's snapshot of the subscriptions (WebhookSubscriptions); others hear the trigger's notification. */
+  subscriptionsChanged: () => Promise<void>;
 }
 
 export interface WebhookInput {
@@ -61,6 +63,8 @@ export class WebhookService {
       await this.deps.audit.record({ action: 'webhook.created', actorUserId, detail: detailOf(row) }, context, tx);
       return row;
     });
+    // Answered only once this process emits the new webhook's events (see WebhookSubscriptions).
+    await this.deps.subscriptionsChanged();
     return { webhook, secret };
   }
 
@@ -93,6 +97,7 @@ export class WebhookService {
       );
       return updated;
     });
+    await this.deps.subscriptionsChanged();
     // Deliveries held while it was disabled are due again.
     if (update.enabled) this.deps.wake();
     return row;
@@ -105,6 +110,7 @@ export class WebhookService {
       if (!row || !(await this.deps.repository.remove(id, tx))) throw WebhookErrors.webhookNotFound('No webhook has this id');
       await this.deps.audit.record({ action: 'webhook.deleted', actorUserId, detail: detailOf(row) }, context, tx);
     });
+    await this.deps.subscriptionsChanged();
   }
 
   async deliveries(id: string, { limit, after }: PageRequest<[number]>) {

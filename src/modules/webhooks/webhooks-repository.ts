@@ -30,6 +30,11 @@ export class WebhooksRepository {
     return row;
   }
 
+  /** The filters of the enabled webhooks, for each process's snapshot (WebhookSubscriptions). */
+  async enabledFilters(): Promise<Array<Pick<WebhookRow, 'events' | 'appId'>>> {
+    return this.db.select({ events: webhooks.events, appId: webhooks.appId }).from(webhooks).where(eq(webhooks.enabled, true));
+  }
+
   async list(): Promise<WebhookRow[]> {
     return this.db.select().from(webhooks).orderBy(webhooks.createdAt, webhooks.id);
   }
