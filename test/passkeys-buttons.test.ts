@@ -101,14 +101,15 @@ async function loginPage(client: TestClient) {
   return { jar, request, uid };
 }
 
-async function post(jar: CookieJar, path: string, body: unknown) {
+async function post(jar: CookieJar, path: string, payload: unknown) {
   const response = await fetch(`${issuer}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie: jar.header() },
-    body: JSON.stringify(body),
+    body: JSON.stringify(payload),
   });
   jar.store(response);
-  return { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
+  const body: any = await response.json();
+  return { status: response.status, type: response.headers.get('content-type'), body };
 }
 
 async function passkeyOnPage(jar: CookieJar, uid: string, authenticator: SoftAuthenticator, body: object = {}) {

@@ -41,7 +41,7 @@ export async function oidcPasskeyRoutes(app: TypedApp, { interactions }: { inter
       config: { auth: 'none', rateLimit: {} },
       schema: {
         operationId: 'oidcPasskeyLoginOptions',
-        tags: ['oidc', 'passkeys'],
+        tags: ['auth', 'passkeys'],
         summary: 'Start a passkey sign-in on the hosted OpenID Connect login page',
         description:
           "Called by the login page's script (no API key: the browser's interaction cookie names the request). As POST /auth/passkeys/login/options; the challenge is single-use, valid 5 minutes, and works only with this interaction's POST /account/login/{uid}/passkey/verify.",
@@ -63,7 +63,7 @@ export async function oidcPasskeyRoutes(app: TypedApp, { interactions }: { inter
       config: { auth: 'none', rateLimit: {} },
       schema: {
         operationId: 'oidcPasskeyLoginVerify',
-        tags: ['oidc', 'passkeys'],
+        tags: ['auth', 'passkeys'],
         summary: 'Finish a passkey sign-in on the hosted login page: where the browser goes next',
         description:
           'As POST /auth/passkeys/login/verify (the same refusals, lockout and audit), then the OpenID Connect login is finished like the password path: a Sentinel session, `amr` `["hwk", "mfa"]`, no TOTP step. The browser goes on to `redirect_to` (the provider, then consent or the app).',
