@@ -241,6 +241,7 @@ export function createServices({
     findAccount: (id) => accountCache.get(id),
     sessions,
     otpLogin,
+    passkeyLogin: passkeys.login,
     audit,
     ring: signingKeys.ring,
     encryptionKey: secrets.encryptionKeys ?? secrets.encryptionKey ?? secrets.jwtSecret,

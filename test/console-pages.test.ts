@@ -43,7 +43,7 @@ describe('console pages: webhooks, signing keys, profiles', () => {
     await page.goto(`${base}/console`);
     await page.getByLabel('Email or username').fill(operator.email);
     await page.getByLabel('Password').fill(operator.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
   });
 

@@ -64,7 +64,7 @@ describe('the operator console at /console', () => {
     const someone = await t.registerUser();
     await page.getByLabel('Email or username').fill(someone.email);
     await page.getByLabel('Password').fill(someone.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'Only operators' }).first().waitFor();
   });
 
@@ -72,7 +72,7 @@ describe('the operator console at /console', () => {
     await page.getByLabel('Email or username').fill(operator.username);
     await page.getByLabel('Password').fill(operator.password);
     await shot('sign-in');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByLabel('Code', { exact: true }).fill(codeAt(secret, t.clock()));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -240,7 +240,7 @@ describe('the operator console at /console', () => {
       (await t.call('GET', `/operator/users/${operator.id}/sessions?active=true`, { token: await operatorToken() })).body.sessions.length;
     const before = await active();
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     expect(await active()).toBe(before - 1);
   });
 });

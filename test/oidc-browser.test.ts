@@ -44,7 +44,7 @@ describe('OpenID Connect sign-in in headless Chromium', () => {
     expect(await page.title()).toBe(`Sign in · ${notes.appName}`);
     await page.getByLabel('Email or username').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL((url) => url.href.startsWith(notes.redirectUri));
 

@@ -4,11 +4,15 @@ import { freePort } from '../../packages/client/test/sentinel-server.js';
 import { registerApp } from './apps.js';
 
 /** A test app listening on a real port, as openid-client (fetch) needs; its issuer is its own address. With an operator's token. */
-export async function startOidcApp(env: Record<string, string> = {}): Promise<{ t: TestApp; issuer: string; operatorToken: string }> {
+export async function startOidcApp(
+  env: Record<string, string> = {},
+  /** `localhost` for passkeys (WebAuthn refuses IP addresses as RP IDs); it listens on every address the name has. */
+  host: '127.0.0.1' | 'localhost' = '127.0.0.1',
+): Promise<{ t: TestApp; issuer: string; operatorToken: string }> {
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${host}:${port}`;
   const t = await createTestApp({ env: { SENTINEL_PUBLIC_URL: issuer, ...env } });
-  await t.app.listen({ port, host: '127.0.0.1' });
+  await t.app.listen({ port, host });
   const operatorToken = (await t.login(await t.createOperator())).token;
   return { t, issuer, operatorToken };
 }

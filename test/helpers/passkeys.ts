@@ -11,8 +11,9 @@ export async function registerPasskey(
   t: TestApp,
   token: string,
   name?: string,
+  origin = PASSKEY_ORIGIN,
 ): Promise<{ authenticator: SoftAuthenticator; passkeyId: string }> {
-  const authenticator = new SoftAuthenticator('localhost', PASSKEY_ORIGIN);
+  const authenticator = new SoftAuthenticator(new URL(origin).hostname, origin);
   const { body } = await t.call('POST', '/user/passkeys/registration/options', { token });
   const credential = authenticator.register(body.options);
   const response = await t.call('POST', '/user/passkeys/registration/verify', {

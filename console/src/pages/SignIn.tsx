@@ -1,9 +1,13 @@
 import { useState, type FormEvent } from 'react';
+import { browserSupportsWebAuthn, startAuthentication } from '@simplewebauthn/browser';
 import type { Session } from '@sentinel/client';
 import { anonymous, ok } from '../api.js';
 import { ErrorBox, useAction } from '../components.js';
 
-/** Email or username and password, then the TOTP step when the operator has it on. */
+/**
+ * Email or username and password, then the TOTP step when the operator has it on; or a passkey
+ * (usernameless, or for the name typed), which needs no TOTP step.
+ */
 export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -18,6 +22,22 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
       const answer = await ok(anonymous().raw.POST('/operator/login', { body }));
       if ('otp_required' in answer) setOtpToken(answer.otp_token);
       else onSignedIn(answer);
+    });
+  };
+
+  const signInWithPasskey = () => {
+    void run(async () => {
+      const login = name.trim();
+      const body = !login ? {} : login.includes('@') ? { email: login } : { username: login };
+      const { login_id, options } = await ok(anonymous().raw.POST('/operator/passkeys/login/options', { body }));
+      const credential = await startAuthentication({ optionsJSON: options as Parameters<typeof startAuthentication>[0]['optionsJSON'] });
+      onSignedIn(
+        await ok(
+          anonymous().raw.POST('/operator/passkeys/login/verify', {
+            body: { login_id, credential: { ...credential, clientExtensionResults: { ...credential.clientExtensionResults } } },
+          }),
+        ),
+      );
     });
   };
 
@@ -51,6 +71,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
           <button type="submit" disabled={busy}>
             Sign in
           </button>
+          {browserSupportsWebAuthn() && (
+            <button type="button" disabled={busy} onClick={signInWithPasskey}>
+              Sign in with a passkey
+            </button>
+          )}
         </form>
       ) : (
         <form onSubmit={verify} aria-label="Two-factor code">

@@ -26,15 +26,17 @@ export function installHttpMetrics(app: FastifyInstance, metrics: Metrics): void
 /**
  * Counts logins by method and outcome where the outcome is decided: SessionService.login and
  * PasskeyLoginService.verify answer a session (or a second-factor challenge), or throw the
- * API's error. Wrapping the instances keeps the login rules free of metrics.
+ * API's error. Wrapping the instances keeps the login rules free of metrics. The wrappers pass
+ * every argument through as it came (`...args`): a wrapper that named them dropped options
+ * added later, twice (the console's operatorOnly, the sign-in pages' passkey binding).
  */
 export function countLoginOutcomes(sessions: SessionService, passkeys: PasskeyLoginService, metrics: Metrics): void {
   const counter = (method: LoginMethod) => (outcome: LoginOutcome) => metrics.logins.inc({ method, outcome });
   const countPasskey = counter('passkey');
   const verify = passkeys.verify.bind(passkeys);
-  passkeys.verify = async (loginId, credential, context) => {
+  passkeys.verify = async (...args) => {
     try {
-      const session = await verify(loginId, credential, context);
+      const session = await verify(...args);
       countPasskey('success');
       return session;
     } catch (error) {
@@ -44,9 +46,9 @@ export function countLoginOutcomes(sessions: SessionService, passkeys: PasskeyLo
   };
   const login = sessions.login.bind(sessions);
   const count = counter('password');
-  sessions.login = async (input, context, options) => {
+  sessions.login = async (...args) => {
     try {
-      const result = await login(input, context, options);
+      const result = await login(...args);
       count(result.kind === 'session' ? 'success' : 'otp_required');
       return result;
     } catch (error) {

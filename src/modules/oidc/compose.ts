@@ -13,7 +13,7 @@ import type { KeyRing as EncryptionKeys } from '../system/encryption-keys.js';
 import { appTokenVerifier } from './app-tokens.js';
 import { OidcClientService } from './client-service.js';
 import { OidcClientsRepository } from './clients-repository.js';
-import { OidcInteractionService } from './interaction-service.js';
+import { OidcInteractionService, type OidcInteractionDeps } from './interaction-service.js';
 import { OidcPayloadsRepository } from './payloads-repository.js';
 import { OidcProviders } from './provider.js';
 import { OidcKeySource } from './signing-keys.js';
@@ -24,6 +24,7 @@ export interface OidcServiceDeps {
   findAccount(userId: string): Promise<AccountSnapshot | undefined>;
   sessions: Pick<SessionService, 'login' | 'endSessions'>;
   otpLogin: { verify(otpToken: string, code: string, context: RequestContext): Promise<IssuedSession> };
+  passkeyLogin: OidcInteractionDeps['passkeyLogin'];
   audit: AuditLog;
   ring: Pick<KeyRing, 'snapshot'>;
   encryptionKey: string | EncryptionKeys;
@@ -72,7 +73,14 @@ export function createOidcServices(deps: OidcServiceDeps) {
       });
     },
   });
-  const interactions = new OidcInteractionService({ providers, clients, sessions: deps.sessions, otpLogin: deps.otpLogin, audit });
+  const interactions = new OidcInteractionService({
+    providers,
+    clients,
+    sessions: deps.sessions,
+    otpLogin: deps.otpLogin,
+    passkeyLogin: deps.passkeyLogin,
+    audit,
+  });
   const verifyAppToken = appTokenVerifier({ providers, payloads, findAccount: deps.findAccount });
   return { providers, clients, interactions, verifyAppToken };
 }

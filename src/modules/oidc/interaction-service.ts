@@ -4,6 +4,7 @@ import { AppError } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { IssuedSession, SessionService } from '../accounts/session-service.js';
+import type { LoginName, PasskeyLoginService } from '../passkeys/login-service.js';
 import type { OidcClientService } from './client-service.js';
 import type { OidcProviders, SentinelLoginResult } from './provider.js';
 
@@ -12,8 +13,12 @@ export interface OidcInteractionDeps {
   clients: OidcClientService;
   sessions: Pick<SessionService, 'login'>;
   otpLogin: { verify(otpToken: string, code: string, context: RequestContext): Promise<IssuedSession> };
+  passkeyLogin: Pick<PasskeyLoginService, 'options' | 'verify'>;
   audit: AuditLog;
 }
+
+/** A passkey counts as both factors (RFC 8176): proof of possession of a key, verified by its owner. */
+export const PASSKEY_AMR = ['hwk', 'mfa'];
 
 /** What a hosted page needs to know about the interaction it serves. */
 export interface InteractionView {
@@ -78,6 +83,27 @@ export class OidcInteractionService {
       if (error instanceof AppError && error.status < 500) return { kind: 'failed', error };
       throw error;
     }
+  }
+
+  /** A passkey login's challenge, bound to this interaction (and its app): only its own verify below spends it. */
+  passkeyOptions(view: InteractionView, name: LoginName, context: RequestContext) {
+    return this.deps.passkeyLogin.options(name, { ...context, appId: view.appId || null }, { boundTo: `oidc-interaction:${view.uid}` });
+  }
+
+  /** The passkey's answer: a Sentinel session as the password path opens, and no TOTP step; the provider's resume URL. */
+  async passkeyVerify(
+    raw: Raw,
+    view: InteractionView,
+    input: { loginId: string; credential: Parameters<PasskeyLoginService['verify']>[1] },
+    context: RequestContext,
+  ): Promise<string> {
+    const session = await this.deps.passkeyLogin.verify(
+      input.loginId,
+      input.credential,
+      { ...context, appId: view.appId || null },
+      { boundTo: `oidc-interaction:${view.uid}` },
+    );
+    return this.finishLogin(raw, session, PASSKEY_AMR);
   }
 
   /** Allow: the grant gains what the prompt found missing, and is remembered for later logins. */

@@ -1,5 +1,7 @@
 import { html, rawHtml, type SafeHtml } from '../account-pages/html.js';
 import { accountPage, alertBox, field } from '../account-pages/layout.js';
+import { WEBAUTHN_SCRIPT_PATH } from '../passkeys/page.js';
+import { PASSKEY_SCRIPT_PATH } from './passkey-script.js';
 
 /** What each scope lets an app do, in the words the consent page uses. */
 const SCOPE_WORDS: Record<string, string> = {
@@ -28,9 +30,17 @@ export function loginPage({ uid, appName, login, error }: LoginPageInput): SafeH
         ${field({ label: 'Password', name: 'password', type: 'password', autocomplete: 'current-password' })}
         <div class="actions"><button type="submit">Sign in</button></div>
       </form>
+      <section id="passkey-sign-in" data-action="/account/login/${uid}/passkey" hidden>
+        <div id="passkey-status" class="alert alert-error" role="alert" hidden></div>
+        <div class="actions">
+          <button type="button" id="passkey-button" class="secondary">Sign in with a passkey</button>
+        </div>
+      </section>
       <form method="post" action="/account/login/${uid}/abort">
         <div class="actions"><button type="submit" class="secondary">Cancel</button></div>
-      </form>`,
+      </form>
+      <script src="${WEBAUTHN_SCRIPT_PATH}"></script>
+      <script src="${PASSKEY_SCRIPT_PATH}"></script>`,
   });
 }
 

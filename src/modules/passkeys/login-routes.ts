@@ -1,19 +1,9 @@
-import { Type } from 'typebox';
 import { contextOf } from '../../http/request-context.js';
-import { ProblemSchema, SingleLine, Uuid } from '../../http/schemas.js';
+import { ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { SessionSchema, toSessionBody } from '../accounts/schemas.js';
 import type { PasskeysServices } from './compose.js';
-import type { LoginName } from './login-service.js';
-import { AuthenticationCredential, RequestOptionsSchema } from './schemas.js';
-
-const LoginId = Uuid('The login attempt this challenge belongs to; send it back to /auth/passkeys/login/verify');
-
-const rateLimited = {
-  ...ProblemSchema,
-  description:
-    'Too many attempts from this address (`rate_limited`), or the account is locked after failed logins (`account_locked`); see Retry-After',
-};
+import { LoginOptionsBody, LoginOptionsSchema, loginNameOf, LoginVerifyBody, PasskeyRateLimited as rateLimited } from './schemas.js';
 
 /** Signing in with a passkey, usernameless or after an email or username. */
 export async function passkeyLoginRoutes(app: TypedApp, { login }: PasskeysServices): Promise<void> {
@@ -28,24 +18,16 @@ export async function passkeyLoginRoutes(app: TypedApp, { login }: PasskeysServi
         description:
           "With an empty body the login is usernameless: the browser offers the discoverable passkeys it holds for this site. With `email` or `username` the options list that account's passkeys (`allowCredentials`); a name of no account gets a made-up passkey, so the answer tells nothing about which accounts exist. " +
           'Pass `options` to `navigator.credentials.get()` (or `startAuthentication({ optionsJSON: options })`), then send the result with `login_id` to POST /auth/passkeys/login/verify with the same API key. The challenge is single-use and valid 5 minutes.',
-        body: Type.Object(
-          {
-            email: Type.Optional(SingleLine({ minLength: 1, maxLength: 320, examples: ['johndo@example.com'] })),
-            username: Type.Optional(SingleLine({ minLength: 1, maxLength: 320 })),
-          },
-          { additionalProperties: false, maxProperties: 1, examples: [{}, { email: 'johndo@example.com' }] },
-        ),
+        body: LoginOptionsBody,
         response: {
-          200: Type.Object({ login_id: LoginId, options: RequestOptionsSchema }),
+          200: LoginOptionsSchema,
           401: { ...ProblemSchema, description: 'Missing or invalid X-API-KEY (`invalid_api_key`)' },
           429: rateLimited,
         },
       },
     },
     async (request) => {
-      const { email, username } = request.body;
-      const name: LoginName = email ? { email } : username ? { username } : {};
-      const { loginId, options } = await login.options(name, contextOf(request));
+      const { loginId, options } = await login.options(loginNameOf(request.body), contextOf(request));
       return { login_id: loginId, options };
     },
   );
@@ -62,24 +44,7 @@ export async function passkeyLoginRoutes(app: TypedApp, { login }: PasskeysServi
           "Send `login_id` and the authenticator's answer as `startAuthentication()` returns it (AuthenticationResponseJSON). A verified, user-verified passkey counts as both factors: the answer is the same Session as /auth/login's, with no TOTP step. " +
           "The attempt is spent by the first verification, right or wrong. Refused: a replayed answer, one from an origin this server does not accept, one signed for another attempt's challenge, and a signature counter that went backwards (audited as `passkey.counter_regressed`). " +
           'Failures count towards the account lockout shared with /auth/login.',
-        body: Type.Object(
-          { login_id: LoginId, credential: AuthenticationCredential },
-          {
-            additionalProperties: false,
-            examples: [
-              {
-                login_id: '0b5c2c7e-8d43-4c52-9a57-1c2f5a0d7e11',
-                credential: {
-                  id: 'q2d6Yw',
-                  rawId: 'q2d6Yw',
-                  type: 'public-key',
-                  response: { clientDataJSON: 'eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0', authenticatorData: 'SZYN5YgO', signature: 'MEUCIQ' },
-                  clientExtensionResults: {},
-                },
-              },
-            ],
-          },
-        ),
+        body: LoginVerifyBody,
         response: {
           200: SessionSchema,
           401: {

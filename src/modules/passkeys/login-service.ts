@@ -1,5 +1,5 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { PasskeyRow, UserRow } from '../../db/schema.js';
 import type { RequestContext } from '../../http/request-context.js';
@@ -7,6 +7,7 @@ import type { IssuedSession, SessionService } from '../accounts/session-service.
 import type { UsersRepository } from '../accounts/users-repository.js';
 import type { AttemptLimiter } from '../attempts/attempt-limiter.js';
 import { LOGIN_FAILED, type AuditLog } from '../audit/audit-log.js';
+import { HttpErrors } from '../../http/errors.js';
 import { PasskeyErrors } from './errors.js';
 import type { PasskeysRepository } from './passkeys-repository.js';
 import { CHALLENGE_TTL_SECONDS, reasonOf } from './registration-service.js';
@@ -31,6 +32,23 @@ export type LoginName = { email: string } | { username: string } | Record<string
 type Check = { ok: true } | { ok: false; reason: string };
 
 /**
+ * Where a login ceremony runs, beyond the app whose key asked: `boundTo` names the place that
+ * asked for the challenge (an OIDC interaction, the console); only the same place can spend it.
+ * Omitted for the API's own routes. `operatorOnly`: anyone else gets 403 and no session.
+ */
+export interface LoginPlace {
+  boundTo?: string;
+  operatorOnly?: boolean;
+}
+
+/** The place's label as the uuid stored with the challenge (the session_id column, unused by logins otherwise). */
+function placeId(place: LoginPlace): string | null {
+  if (place.boundTo === undefined) return null;
+  const hex = createHash('sha256').update(`passkey-login:${place.boundTo}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
  * Passkey login: options (a challenge bound to a new login attempt), then the assertion. A
  * verified, user-verified passkey counts as both factors, so the answer is a Session at once,
  * the same one /auth/login gives.
@@ -38,7 +56,11 @@ type Check = { ok: true } | { ok: false; reason: string };
 export class PasskeyLoginService {
   constructor(private readonly deps: PasskeyLoginDeps) {}
 
-  async options(name: LoginName, context: RequestContext): Promise<{ loginId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
+  async options(
+    name: LoginName,
+    context: RequestContext,
+    place: LoginPlace = {},
+  ): Promise<{ loginId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
     const { repository, relyingParty, clock } = this.deps;
     let userId: string | null = null;
     let allowCredentials: { id: string; transports?: string[] }[] | undefined;
@@ -66,7 +88,7 @@ export class PasskeyLoginService {
         purpose: 'login',
         challenge: options.challenge,
         userId,
-        sessionId: null,
+        sessionId: placeId(place),
         appId: context.appId,
         expiresAt: new Date(now.getTime() + CHALLENGE_TTL_SECONDS * 1000),
       },
@@ -75,13 +97,20 @@ export class PasskeyLoginService {
     return { loginId, options };
   }
 
-  async verify(loginId: string, credential: AuthenticationResponseJSON, context: RequestContext): Promise<IssuedSession> {
+  async verify(
+    loginId: string,
+    credential: AuthenticationResponseJSON,
+    context: RequestContext,
+    place: LoginPlace = {},
+  ): Promise<IssuedSession> {
     const { repository, audit, clock } = this.deps;
     // Spent first: one attempt, one answer, whatever it is (replays and parallel copies find nothing).
-    const attempt = await repository.consumeLoginChallenge(loginId, context.appId, clock());
+    const attempt = await repository.consumeLoginChallenge(loginId, context.appId, placeId(place), clock());
     if (!attempt) {
       await this.failed(undefined, 'challenge', context);
-      throw PasskeyErrors.invalidPasskeyChallenge('The login_id is unknown, expired, already used, or was issued through another app');
+      throw PasskeyErrors.invalidPasskeyChallenge(
+        'The login_id is unknown, expired, already used, or was issued through another app or sign-in page',
+      );
     }
     const passkey = await repository.findByCredentialId(credential.id);
     const user =
@@ -105,6 +134,11 @@ export class PasskeyLoginService {
           ? "The passkey's signature counter went backwards (a cloned authenticator?); the login is refused"
           : `The passkey's answer does not verify: ${check.reason}`,
       );
+    }
+    // The console's sign-in: no session for anyone else (after the passkey was checked, like the password path).
+    if (place.operatorOnly && !user.operator) {
+      await this.failed(user, 'not_an_operator', context, passkey.id);
+      throw HttpErrors.forbidden('Only operators sign in to the console');
     }
     const session = await this.deps.sessions.startSession(user, context);
     await audit.record(

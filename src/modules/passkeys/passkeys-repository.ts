@@ -34,11 +34,13 @@ export class PasskeysRepository {
 
   /**
    * Spends a login attempt's challenge, in one statement: of concurrent requests naming it,
-   * exactly one gets it. Undefined when unknown, expired, used, or issued to another app.
+   * exactly one gets it. Undefined when unknown, expired, used, issued to another app, or bound
+   * elsewhere (`boundTo`: the OIDC interaction or the console it was issued for; null for the API's).
    */
   async consumeLoginChallenge(
     id: string,
     appId: number | null,
+    boundTo: string | null,
     now: Date,
   ): Promise<{ challenge: string; userId: string | null } | undefined> {
     const [row] = await this.db
@@ -49,6 +51,7 @@ export class PasskeysRepository {
           eq(passkeyChallenges.id, id),
           eq(passkeyChallenges.purpose, 'login'),
           sql`${passkeyChallenges.appId} IS NOT DISTINCT FROM ${appId}`,
+          sql`${passkeyChallenges.sessionId} IS NOT DISTINCT FROM ${boundTo}`,
           isNull(passkeyChallenges.consumedAt),
           gt(passkeyChallenges.expiresAt, now),
         ),

@@ -5,16 +5,18 @@ import path from 'node:path';
 import type { TypedApp } from '../../http/types.js';
 import { sendPage } from '../account-pages/routes.js';
 import type { PasskeysServices } from './compose.js';
+import { passkeyConsoleLoginRoutes } from './console-login-routes.js';
 import { passkeyLoginRoutes } from './login-routes.js';
 import { passkeyOperatorRoutes } from './operator-routes.js';
 import { PAGE_PATH, PAGE_SCRIPT_PATH, passkeysPage, WEBAUTHN_SCRIPT_PATH } from './page.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { passkeyUserRoutes } from './user-routes.js';
 
-/** Every passkey route: the user's own, the login, the operator's, and the hosted page. */
+/** Every passkey route: the user's own, the login (the API's and the console's), the operator's, and the hosted page. */
 export async function passkeyRoutes(app: TypedApp, services: PasskeysServices): Promise<void> {
   await app.register(passkeyUserRoutes, services);
   await app.register(passkeyLoginRoutes, services);
+  await app.register(passkeyConsoleLoginRoutes, services);
   await app.register(passkeyOperatorRoutes, services);
   await app.register(passkeyPageRoutes);
 }

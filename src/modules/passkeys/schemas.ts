@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { PasskeyRow } from '../../db/schema.js';
-import { Nullable, SingleLine, Timestamp, Uuid } from '../../http/schemas.js';
+import { Nullable, ProblemSchema, SingleLine, Timestamp, Uuid } from '../../http/schemas.js';
+import type { LoginName } from './login-service.js';
 
 export const PasskeyId = Uuid('Passkey id (UUID)', '5b0f6a53-1d7e-4d2b-9f0a-0c7c3c1a9e21');
 export const PasskeyName = SingleLine({ minLength: 1, maxLength: 100, description: 'A name the user chooses', examples: ['Laptop'] });
@@ -133,3 +134,45 @@ export const AuthenticationCredential = Type.Object(
   },
   { title: 'PasskeyAuthenticationCredential' },
 );
+
+export const LoginId = Uuid('The login attempt this challenge belongs to; send it back with the answer');
+
+/** The options of a passkey login: empty for a usernameless one, or the account's email or username. */
+export const LoginOptionsBody = Type.Object(
+  {
+    email: Type.Optional(SingleLine({ minLength: 1, maxLength: 320, examples: ['johndo@example.com'] })),
+    username: Type.Optional(SingleLine({ minLength: 1, maxLength: 320 })),
+  },
+  { additionalProperties: false, maxProperties: 1, examples: [{}, { email: 'johndo@example.com' }] },
+);
+
+export function loginNameOf({ email, username }: Static<typeof LoginOptionsBody>): LoginName {
+  return email ? { email } : username ? { username } : {};
+}
+
+export const LoginOptionsSchema = Type.Object({ login_id: LoginId, options: RequestOptionsSchema });
+
+export const LoginVerifyBody = Type.Object(
+  { login_id: LoginId, credential: AuthenticationCredential },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        login_id: '0b5c2c7e-8d43-4c52-9a57-1c2f5a0d7e11',
+        credential: {
+          id: 'q2d6Yw',
+          rawId: 'q2d6Yw',
+          type: 'public-key',
+          response: { clientDataJSON: 'eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0', authenticatorData: 'SZYN5YgO', signature: 'MEUCIQ' },
+          clientExtensionResults: {},
+        },
+      },
+    ],
+  },
+);
+
+export const PasskeyRateLimited = {
+  ...ProblemSchema,
+  description:
+    'Too many attempts from this address (`rate_limited`), or the account is locked after failed logins (`account_locked`); see Retry-After',
+};

@@ -1246,6 +1246,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/passkeys/login/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an operator's passkey sign-in (the console), without an API key
+         * @description As POST /auth/passkeys/login/options: an empty body for a usernameless sign-in, or `email` or `username`. Send the answer with `login_id` to POST /operator/passkeys/login/verify; the challenge is single-use, valid 5 minutes, and works only there.
+         */
+        post: operations["operatorPasskeyLoginOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operator/passkeys/login/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish an operator's passkey sign-in: get a Session
+         * @description As POST /auth/passkeys/login/verify (no TOTP step after a passkey, the same refusals and lockout), for challenges of POST /operator/passkeys/login/options only. A user who is not an operator gets 403 (after the passkey was checked) and no session.
+         */
+        post: operations["operatorPasskeyLoginVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/operator/users/{userid}/passkeys": {
         parameters: {
             query?: never;
@@ -1452,6 +1492,46 @@ export interface paths {
          * @description For a verification link, the account's address becomes verified. For an email-change link (mailed to the new address by POST /user/userinfo/update), the account takes the new address, verified, and the old address gets a notice.
          */
         post: operations["confirmEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/login/{uid}/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a passkey sign-in on the hosted OpenID Connect login page
+         * @description Called by the login page's script (no API key: the browser's interaction cookie names the request). As POST /auth/passkeys/login/options; the challenge is single-use, valid 5 minutes, and works only with this interaction's POST /account/login/{uid}/passkey/verify.
+         */
+        post: operations["oidcPasskeyLoginOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/login/{uid}/passkey/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a passkey sign-in on the hosted login page: where the browser goes next
+         * @description As POST /auth/passkeys/login/verify (the same refusals, lockout and audit), then the OpenID Connect login is finished like the password path: a Sentinel session, `amr` `["hwk", "mfa"]`, no TOTP step. The browser goes on to `redirect_to` (the provider, then consent or the app).
+         */
+        post: operations["oidcPasskeyLoginVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -10950,7 +11030,7 @@ export interface operations {
                     "application/json": {
                         /**
                          * Format: uuid
-                         * @description The login attempt this challenge belongs to; send it back to /auth/passkeys/login/verify
+                         * @description The login attempt this challenge belongs to; send it back with the answer
                          * @example 72c9c71b-98dc-4606-826f-bb2784d68446
                          */
                         login_id: string;
@@ -11077,7 +11157,7 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: uuid
-                     * @description The login attempt this challenge belongs to; send it back to /auth/passkeys/login/verify
+                     * @description The login attempt this challenge belongs to; send it back with the answer
                      * @example 72c9c71b-98dc-4606-826f-bb2784d68446
                      */
                     login_id: string;
@@ -11204,6 +11284,339 @@ export interface operations {
                 headers: {
                     /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (`rate_limited`), or the account is locked after failed logins (`account_locked`); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorPasskeyLoginOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example johndo@example.com */
+                    email?: string;
+                    username?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The login attempt this challenge belongs to; send it back with the answer
+                         * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                         */
+                        login_id: string;
+                        /** PasskeyRequestOptions */
+                        options: {
+                            /** @description base64url, single-use, valid 5 minutes */
+                            challenge: string;
+                            timeout?: number;
+                            /** @example example.com */
+                            rpId?: string;
+                            /** @description Empty for a usernameless login */
+                            allowCredentials?: {
+                                id: string;
+                                /** @example public-key */
+                                type: string;
+                                /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                                transports?: string[];
+                            }[];
+                            userVerification?: string;
+                            hints?: string[];
+                            extensions?: {
+                                credProps?: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (`rate_limited`), or the account is locked after failed logins (`account_locked`); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operatorPasskeyLoginVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "login_id": "0b5c2c7e-8d43-4c52-9a57-1c2f5a0d7e11",
+                 *       "credential": {
+                 *         "id": "q2d6Yw",
+                 *         "rawId": "q2d6Yw",
+                 *         "type": "public-key",
+                 *         "response": {
+                 *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+                 *           "authenticatorData": "SZYN5YgO",
+                 *           "signature": "MEUCIQ"
+                 *         },
+                 *         "clientExtensionResults": {}
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description The login attempt this challenge belongs to; send it back with the answer
+                     * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                     */
+                    login_id: string;
+                    /** PasskeyAuthenticationCredential */
+                    credential: {
+                        /**
+                         * @description The credential id
+                         * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                         */
+                        id: string;
+                        /**
+                         * @description The credential id
+                         * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                         */
+                        rawId: string;
+                        /** @enum {string} */
+                        type: "public-key";
+                        response: {
+                            /**
+                             * @description Client data (origin, challenge)
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            clientDataJSON: string;
+                            /**
+                             * @description Authenticator data (RP ID hash, flags, counter)
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            authenticatorData: string;
+                            /**
+                             * @description The signature over authenticatorData and the client data hash
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            signature: string;
+                            /**
+                             * @description The user handle stored with a discoverable passkey
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            userHandle?: string;
+                        };
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        /** @description As the browser reports them */
+                        clientExtensionResults: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Access token (JWT, HS256)
+                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...
+                         */
+                        token: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                        /**
+                         * @description Seconds until the access token expires
+                         * @example 900
+                         */
+                        expires_in: number;
+                        /**
+                         * @description Opaque, single-use; rotate with POST /auth/refresh
+                         * @example Yp2q...
+                         */
+                        refresh_token: string;
+                        /** User */
+                        user: {
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            /** @example johneDoe */
+                            username: string;
+                            /** @example johndo@example.com */
+                            email: string;
+                            /** @example John */
+                            first_name: string;
+                            /** @example Doe */
+                            last_name: string;
+                            /** @example false */
+                            operator: boolean;
+                            /** @example false */
+                            otp_enabled: boolean;
+                            /**
+                             * @description A link mailed to the address was followed, or an operator vouched for it
+                             * @example false
+                             */
+                            email_verified: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-27T09:30:00.000Z
+                             */
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (details in errors[]) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, expired or used `login_id`, or one not issued by the console (`invalid_passkey_challenge`); a passkey that is unknown or does not verify (`invalid_passkey`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The passkey belongs to a user who is not an operator (`forbidden`) */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -12734,6 +13147,288 @@ export interface operations {
                 };
             };
             /** @description Mail is off on this server: SMTP_URL is not set (`mail_not_configured`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    oidcPasskeyLoginOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The interaction (from the page URL) */
+                uid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example johndo@example.com */
+                    email?: string;
+                    username?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The login attempt this challenge belongs to; send it back with the answer
+                         * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                         */
+                        login_id: string;
+                        /** PasskeyRequestOptions */
+                        options: {
+                            /** @description base64url, single-use, valid 5 minutes */
+                            challenge: string;
+                            timeout?: number;
+                            /** @example example.com */
+                            rpId?: string;
+                            /** @description Empty for a usernameless login */
+                            allowCredentials?: {
+                                id: string;
+                                /** @example public-key */
+                                type: string;
+                                /** @description How the browser reaches the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`) */
+                                transports?: string[];
+                            }[];
+                            userVerification?: string;
+                            hints?: string[];
+                            extensions?: {
+                                credProps?: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description The sign-in request is unknown, expired, or was opened in another browser (`sign_in_expired`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (`rate_limited`), or the account is locked after failed logins (`account_locked`); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    oidcPasskeyLoginVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The interaction (from the page URL) */
+                uid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "login_id": "0b5c2c7e-8d43-4c52-9a57-1c2f5a0d7e11",
+                 *       "credential": {
+                 *         "id": "q2d6Yw",
+                 *         "rawId": "q2d6Yw",
+                 *         "type": "public-key",
+                 *         "response": {
+                 *           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+                 *           "authenticatorData": "SZYN5YgO",
+                 *           "signature": "MEUCIQ"
+                 *         },
+                 *         "clientExtensionResults": {}
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description The login attempt this challenge belongs to; send it back with the answer
+                     * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                     */
+                    login_id: string;
+                    /** PasskeyAuthenticationCredential */
+                    credential: {
+                        /**
+                         * @description The credential id
+                         * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                         */
+                        id: string;
+                        /**
+                         * @description The credential id
+                         * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                         */
+                        rawId: string;
+                        /** @enum {string} */
+                        type: "public-key";
+                        response: {
+                            /**
+                             * @description Client data (origin, challenge)
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            clientDataJSON: string;
+                            /**
+                             * @description Authenticator data (RP ID hash, flags, counter)
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            authenticatorData: string;
+                            /**
+                             * @description The signature over authenticatorData and the client data hash
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            signature: string;
+                            /**
+                             * @description The user handle stored with a discoverable passkey
+                             * @example dGhpcyBpcyBub3QgYSByZWFsIHZhbHVl
+                             */
+                            userHandle?: string;
+                        };
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        /** @description As the browser reports them */
+                        clientExtensionResults: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The provider's resume URL
+                         * @example https://id.example.com/oidc/auth/6Jx0...
+                         */
+                        redirect_to: string;
+                    };
+                };
+            };
+            /** @description The sign-in request is unknown, expired, or was opened in another browser (`sign_in_expired`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, expired or used `login_id`, or one of another sign-in (`invalid_passkey_challenge`); a passkey that is unknown or does not verify (`invalid_passkey`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address (`rate_limited`), or the account is locked after failed logins (`account_locked`); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
