@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './helpers/browser.js';
@@ -12,8 +13,11 @@ let t: TestApp;
 let browser: Browser;
 let origin: string;
 beforeAll(async () => {
-  t = await createTestApp();
-  origin = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  // The page fetches the OpenID Connect discovery document from SENTINEL_PUBLIC_URL, which its
+  // policy allows only from its own origin: the server must be where the public URL says.
+  const port = await freePort();
+  t = await createTestApp({ env: { SENTINEL_PUBLIC_URL: `http://127.0.0.1:${port}` } });
+  origin = await t.app.listen({ port, host: '127.0.0.1' });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -23,7 +27,8 @@ afterAll(async () => {
 
 describe('GET /docs in Chromium', () => {
   it('renders every operation of the API document, with no content security policy violation', async () => {
-    const page = await browser.newPage();
+    // Swagger UI renders the operations as they scroll into view: a page tall enough shows them all.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 40_000 } });
     const violations: string[] = [];
     page.on('console', (message) => {
       if (/content security policy/i.test(message.text())) violations.push(message.text());
@@ -34,14 +39,28 @@ describe('GET /docs in Chromium', () => {
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
-    // An operation with two tags is shown twice: compare the sets.
-    const methods = await page.locator('.opblock .opblock-summary-method').allInnerTexts();
+    // An operation with two tags is shown twice: compare the sets. Swagger UI renders the
+    // operations in several passes, so wait until all of them are there.
     // (No DOM library in the project's type-check: the page's element is typed by hand.)
-    const paths = await page
-      .locator('.opblock .opblock-summary-path')
-      .evaluateAll((links) => links.map((link) => (link as unknown as { dataset: { path?: string } }).dataset.path));
-    const shown = methods.map((method, i) => `${method.toLowerCase()} ${paths[i]}`);
-    expect(new Set(shown)).toEqual(new Set(documented));
+    const shown = async () => {
+      const methods = await page.locator('.opblock .opblock-summary-method').allInnerTexts();
+      const paths = await page
+        .locator('.opblock .opblock-summary-path')
+        .evaluateAll((links) => links.map((link) => (link as unknown as { dataset: { path?: string } }).dataset.path));
+      return new Set(methods.map((method, i) => `${method.toLowerCase()} ${paths[i]}`));
+    };
+    await expect.poll(shown, { timeout: 20_000 }).toEqual(new Set(documented));
     expect(violations).toEqual([]);
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
