@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
 import { registerApp } from './helpers/apps.js';
-import { launchBrowser } from './helpers/browser.js';
+import { launchBrowser, pageWithAuthenticator } from './helpers/browser.js';
 import { startOidcApp } from './helpers/oidc.js';
 
 /*
@@ -31,20 +31,7 @@ afterAll(async () => {
 describe('"Sign in with a passkey" in the console in Chromium', () => {
   it('signs an operator in with a passkey, usernameless', async () => {
     const operator = await t.createOperator();
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const page = await pageWithAuthenticator(browser);
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
 
@@ -61,6 +48,6 @@ describe('"Sign in with a passkey" in the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: 15_000 });
     expect(await page.getByText(operator.email).isVisible()).toBe(true);
     expect(problems).toEqual([]);
-    await context.close();
+    await page.context().close();
   }, 60_000);
 });

@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../packages/client/test/sentinel-server.js';
 import { launchBrowser } from './helpers/browser.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
@@ -53,14 +53,3 @@ describe('GET /docs in Chromium', () => {
     expect(violations).toEqual([]);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

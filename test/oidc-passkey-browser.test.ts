@@ -1,9 +1,9 @@
 import * as oidcClient from 'openid-client';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
 import { registerApp } from './helpers/apps.js';
-import { launchBrowser } from './helpers/browser.js';
+import { launchBrowser, pageWithAuthenticator } from './helpers/browser.js';
 import { authorizationRequest, makeClient, startOidcApp, type TestClient } from './helpers/oidc.js';
 
 /*
@@ -32,28 +32,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function pageWithAuthenticator(): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return page;
-}
-
 describe('"Sign in with a passkey" on the hosted OIDC login page in Chromium', () => {
   it('signs in usernameless with a passkey and lands on the app with a code that openid-client exchanges', async () => {
     const user = await t.registerUser();
-    const page = await pageWithAuthenticator();
+    const page = await pageWithAuthenticator(browser);
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
     page.on('console', (message) => {

@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
 import { auditEventsOf } from './helpers/audit.js';
-import { launchBrowser } from './helpers/browser.js';
+import { freePort } from '../packages/client/test/sentinel-server.js';
+import { launchBrowser, pageWithAuthenticator } from './helpers/browser.js';
 
 /*
  * Real Chromium with its virtual authenticator (CDP WebAuthn domain) drives the hosted page
@@ -11,14 +11,7 @@ import { launchBrowser } from './helpers/browser.js';
  * it usernameless, and again after typing the email.
  */
 
-/** A port the OS just handed out: the public URL (the RP's origin) must name it before the app is built. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+// The public URL (the RP's origin) must name the port before the app is built: freePort.
 
 let t: TestApp;
 let browser: Browser;
@@ -48,29 +41,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function pageWithAuthenticator(): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return page;
-}
-
 const state = (page: Page, value: 'signed-in' | 'signed-out') => page.waitForSelector(`body[data-state="${value}"]`, { timeout: 15_000 });
 
 describe('GET /account/passkeys in Chromium with a virtual authenticator', () => {
   it('registers a passkey, signs out, signs in usernameless, and signs in after the email', async () => {
-    const page = await pageWithAuthenticator();
+    const page = await pageWithAuthenticator(browser);
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
     // Every answer the page gets is a success (the browser's own favicon request aside).

@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium, installed by .ci/run (apt-get install chromium). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -24,4 +24,27 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+}
+
+/**
+ * A page in a fresh context with Chromium's virtual authenticator (CDP WebAuthn domain): a
+ * platform authenticator that keeps discoverable credentials and verifies the user, answering
+ * every ceremony by itself. Close the page's context when done.
+ */
+export async function pageWithAuthenticator(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return page;
 }
