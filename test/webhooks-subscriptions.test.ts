@@ -71,18 +71,33 @@ describe('webhook subscriptions snapshot', () => {
     expect(await within(3000, async () => r.received.length === 1)).toBe(true);
   });
 
-  it('keeps app-scoped filters: an event of another app is skipped, one of its app or of none is not', async () => {
-    const outbox = t.services.webhooks.outbox;
+  it('honours an app-scoped webhook at once for its app', async () => {
     const app = await registerApp(t, token);
     await subscribe(t, token, { url: 'http://127.0.0.1:9/', events: ['profile.created'], app_id: app.id });
-    expect(outbox.mayReceive('profile.created', app.id + 1000)).toBe(false);
-    expect(outbox.mayReceive('profile.created', app.id)).toBe(true);
-    expect(outbox.mayReceive('profile.created', null)).toBe(true);
-    expect(outbox.mayReceive('profile.deleted', app.id)).toBe(false);
+    expect(t.services.webhooks.outbox.mayReceive('profile.created', app.id)).toBe(true);
+    expect(t.services.webhooks.outbox.mayReceive('profile.created', null)).toBe(true);
   });
 });
 
 describe('the snapshot is trusted only while it is fresh', () => {
+  // On PostgreSQL the test files share one database, so other files' webhooks would leak into an
+  // exact check of the filters: that one runs on a snapshot this test owns.
+  it('keeps app-scoped filters: an event of another app is skipped, one of its app or of none is not', async () => {
+    const subscriptions = new WebhookSubscriptions({
+      database: { listen: async () => async () => {} },
+      load: async () => [{ events: ['profile.created'], appId: 7 }],
+      onError: (error) => {
+        throw error;
+      },
+    });
+    await subscriptions.start();
+    expect(subscriptions.mayReceive('profile.created', 8)).toBe(false);
+    expect(subscriptions.mayReceive('profile.created', 7)).toBe(true);
+    expect(subscriptions.mayReceive('profile.created', null)).toBe(true);
+    expect(subscriptions.mayReceive('profile.deleted', 7)).toBe(false);
+    await subscriptions.stop();
+  });
+
   it('answers "may receive" while LISTEN is down and while a read that began before the last notification is pending', async () => {
     let connection: ListenerConnection | undefined;
     let notify: () => void = () => {};
