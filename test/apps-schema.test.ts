@@ -199,3 +199,82 @@ describe('profile writes against an app schema', () => {
     expect((await t.call('DELETE', '/operator/app/999999/schema', { token: operator.token })).status).toBe(404);
   });
 });
+
+describe('POST /operator/app/:appid/schema/check', () => {
+  const check = (appId: number, schema: unknown, query = '') =>
+    t.call('POST', `/operator/app/${appId}/schema/check${query}`, { token: operator.token, body: { schema } });
+
+  /** An app without a schema holding these profiles of the signed-in user, in this order. */
+  async function appWith(...data: unknown[]) {
+    const { id } = await registerApp(t, operator.token);
+    const ids: string[] = [];
+    for (const profile_data of data) ids.push((await create(id, profile_data)).body.profile.profile_id);
+    return { id, ids };
+  }
+
+  it('names the profiles the schema would refuse, with their errors, and changes nothing', async () => {
+    const { id, ids } = await appWith({ theme: 'dark' }, { theme: 'blue' }, { age: 2 }, { theme: 'light', age: 3 });
+    const [before] = await queryRows(t.database.db, sql`SELECT count(*)::int AS n FROM audit_events`);
+    const response = await check(id, SCHEMA);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      app_id: id,
+      checked: 4,
+      failing: 2,
+      failures: [
+        {
+          profile_id: ids[1],
+          user_id: user.id,
+          errors: [{ path: '/profile_data/theme', message: 'must be equal to one of the allowed values' }],
+        },
+        { profile_id: ids[2], user_id: user.id, errors: [{ path: '/profile_data/theme', message: 'is required' }] },
+      ],
+      next_cursor: null,
+    });
+    expect((await t.call('GET', `/operator/app/${id}/schema`, { token: operator.token })).body.schema).toBeNull();
+    expect((await t.call('GET', `/user/profiles/${id}`, { token: user.token })).body.profiles[1].profile_data).toEqual({ theme: 'blue' });
+    expect(await queryRows(t.database.db, sql`SELECT count(*)::int AS n FROM audit_events`)).toEqual([before]);
+  });
+
+  it('covers the whole app a page at a time, following next_cursor', async () => {
+    const { id } = await appWith({ theme: 'dark' }, { theme: 1 }, { theme: 2 }, { theme: 'light' }, { theme: 3 });
+    let cursor: string | null = '';
+    const pages: { checked: number; failing: number }[] = [];
+    while (cursor !== null) {
+      const response = await check(id, SCHEMA, `?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(response.status).toBe(200);
+      pages.push({ checked: response.body.checked, failing: response.body.failing });
+      cursor = response.body.next_cursor;
+    }
+    expect(pages).toEqual([
+      { checked: 2, failing: 1 },
+      { checked: 2, failing: 1 },
+      { checked: 1, failing: 1 },
+    ]);
+  });
+
+  it('counts every failing profile of a page but describes only the first 20', async () => {
+    const { id } = await registerApp(t, operator.token);
+    const bulk = await t.call('POST', '/operator/profile/create-bulk', {
+      token: operator.token,
+      body: { profiles: Array.from({ length: 150 }, () => ({ user_id: user.id, app_id: id, profile_data: { theme: 'none' } })) },
+    });
+    expect(bulk.status).toBe(201);
+    const response = await check(id, SCHEMA);
+    expect(response.body).toMatchObject({ checked: 150, failing: 150, next_cursor: null });
+    expect(response.body.failures).toHaveLength(20);
+  });
+
+  it('refuses what PUT refuses (422), an unknown app (404), a bad cursor (400), and anyone but an operator', async () => {
+    const { id } = await appWith({ theme: 'dark' });
+    const invalid = await check(id, { type: 'strin' });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.type).toBe('urn:sentinel:problem:invalid_profile_schema');
+    expect((await check(999_999, SCHEMA)).status).toBe(404);
+    expect((await check(id, SCHEMA, '?cursor=bm9wZQ')).status).toBe(400);
+    expect((await check(id, SCHEMA, '?limit=1001')).status).toBe(400);
+    const asUser = await t.call('POST', `/operator/app/${id}/schema/check`, { token: user.token, body: { schema: SCHEMA } });
+    expect(asUser.status).toBe(403);
+    expect((await t.call('POST', `/operator/app/${id}/schema/check`, { body: { schema: SCHEMA } })).status).toBe(401);
+  });
+});

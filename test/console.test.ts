@@ -187,6 +187,29 @@ describe('the operator console at /console', () => {
     expect((await t.call('GET', `/operator/users/${customer.id}`, { token: await operatorToken() })).body.user.deleted_at).toBeNull();
   });
 
+  it('checks the existing profiles before saving a schema, names those that fail, and saves only when asked', async () => {
+    await nav('Apps');
+    await page.getByRole('link', { name: 'notes' }).click();
+    await page.getByRole('heading', { name: 'App notes' }).waitFor();
+    const stricter = { type: 'object', properties: { theme: { enum: ['dark'] } } };
+    await page.getByLabel('JSON Schema (draft 2020-12); empty for none').fill(JSON.stringify(stricter));
+    await page.getByRole('button', { name: 'Save schema' }).click();
+    const report = page.getByRole('alert').filter({ hasText: 'existing profiles do not satisfy this schema' });
+    await report.getByRole('heading', { name: '1 of 1 existing profiles do not satisfy this schema' }).waitFor();
+    await report.getByText('/profile_data/theme must be equal to one of the allowed values').waitFor();
+    const schemaNow = async () => (await t.call('GET', `/operator/app/${appId}/schema`, { token: await operatorToken() })).body.schema;
+    expect((await schemaNow()).properties.theme.enum).toEqual(['light', 'dark']);
+
+    await page.getByRole('button', { name: 'Keep editing' }).click();
+    await report.waitFor({ state: 'detached' });
+    expect((await schemaNow()).properties.theme.enum).toEqual(['light', 'dark']);
+
+    await page.getByRole('button', { name: 'Save schema' }).click();
+    await page.getByRole('button', { name: 'Save anyway' }).click();
+    await page.getByText('Schema saved').waitFor();
+    expect(await schemaNow()).toEqual(stricter);
+  });
+
   it('imports a small CSV file, with a report of the skipped rows', async () => {
     await nav('Import');
     const csv = [

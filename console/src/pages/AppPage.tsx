@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ok } from '../api.js';
 import { ErrorBox, Notice, useAction, when } from '../components.js';
 import { useApi } from '../context.js';
+import { linkProps } from '../router.js';
 import type { Answer } from '../types.js';
 import { AppFields, appBody, SecretOnce, type AppFieldValues } from './Apps.js';
 
@@ -139,11 +140,29 @@ function Keys({ appId }: { appId: number }) {
   );
 }
 
-/** The app's profile JSON Schema: the server refuses a schema that is not valid draft 2020-12 (422, errors[] says where). */
+type Failure = Answer<'checkProfileSchema', 200>['failures'][number];
+
+/** What checking every existing profile against a candidate schema found. */
+interface CheckReport {
+  checked: number;
+  failing: number;
+  /** The first failures, as the server describes them (at most 20 per page it checked). */
+  failures: Failure[];
+}
+
+const FAILURES_SHOWN = 20;
+
+/**
+ * The app's profile JSON Schema. Setting one never re-checks stored profiles, so Save first
+ * checks them all (POST .../schema/check, a page at a time) and saves at once only when every
+ * one passes; otherwise it shows which fail and asks before saving anyway.
+ */
 function SchemaEditor({ appId }: { appId: number }) {
   const api = useApi();
   const [text, setText] = useState('');
   const [saved, setSaved] = useState('');
+  const [progress, setProgress] = useState('');
+  const [report, setReport] = useState<{ schema: Record<string, unknown>; result: CheckReport } | null>(null);
   const { error, busy, run, setError } = useAction();
   const path = { appid: appId };
   useEffect(() => {
@@ -153,8 +172,29 @@ function SchemaEditor({ appId }: { appId: number }) {
     });
   }, [api, appId]);
 
+  const checkAll = async (schema: Record<string, unknown>): Promise<CheckReport> => {
+    const result: CheckReport = { checked: 0, failing: 0, failures: [] };
+    let cursor: string | undefined;
+    do {
+      const page = await ok(api.POST('/operator/app/{appid}/schema/check', { params: { path, query: { cursor } }, body: { schema } }));
+      result.checked += page.checked;
+      result.failing += page.failing;
+      result.failures.push(...page.failures.slice(0, FAILURES_SHOWN - result.failures.length));
+      setProgress(`Checked ${result.checked.toLocaleString()} existing profiles…`);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return result;
+  };
+
+  const store = async (schema: Record<string, unknown>) => {
+    await ok(api.PUT('/operator/app/{appid}/schema', { params: { path }, body: { schema } }));
+    setReport(null);
+    setSaved('Schema saved: every profile write of this app is checked against it');
+  };
+
   const save = () => {
     setSaved('');
+    setReport(null);
     if (text.trim() === '') {
       void run(async () => {
         await ok(api.DELETE('/operator/app/{appid}/schema', { params: { path } }));
@@ -170,8 +210,13 @@ function SchemaEditor({ appId }: { appId: number }) {
       return;
     }
     void run(async () => {
-      await ok(api.PUT('/operator/app/{appid}/schema', { params: { path }, body: { schema } }));
-      setSaved('Schema saved: every profile write of this app is checked against it');
+      try {
+        const result = await checkAll(schema);
+        if (result.failing === 0) await store(schema);
+        else setReport({ schema, result });
+      } finally {
+        setProgress('');
+      }
     });
   };
 
@@ -185,8 +230,56 @@ function SchemaEditor({ appId }: { appId: number }) {
           Save schema
         </button>
       </div>
+      {progress && <p role="status">{progress}</p>}
+      {report && (
+        <SchemaCheckReport
+          report={report.result}
+          busy={busy}
+          onSaveAnyway={() => void run(() => store(report.schema))}
+          onCancel={() => setReport(null)}
+        />
+      )}
       {saved && <Notice>{saved}</Notice>}
       <ErrorBox error={error} />
     </section>
+  );
+}
+
+/** The profiles a schema would refuse: each links to its user, with what fails in it. */
+function SchemaCheckReport({
+  report,
+  busy,
+  onSaveAnyway,
+  onCancel,
+}: {
+  report: CheckReport;
+  busy: boolean;
+  onSaveAnyway: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <div role="alert" className="check-report" aria-labelledby="check-heading">
+      <h3 id="check-heading">
+        {report.failing.toLocaleString()} of {report.checked.toLocaleString()} existing profiles do not satisfy this schema
+      </h3>
+      <p>Saving does not change them, but each of them is refused at its next write until its data fits. The schema was not saved.</p>
+      <ul>
+        {report.failures.map((failure) => (
+          <li key={failure.profile_id}>
+            <a {...linkProps(`/users/${failure.user_id}`)}>Profile {failure.profile_id}</a>:{' '}
+            {failure.errors.map((item) => `${item.path} ${item.message}`).join('; ')}
+          </li>
+        ))}
+      </ul>
+      {report.failing > report.failures.length && <p>…and {(report.failing - report.failures.length).toLocaleString()} more.</p>}
+      <div className="actions">
+        <button type="button" onClick={onSaveAnyway} disabled={busy}>
+          Save anyway
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Keep editing
+        </button>
+      </div>
+    </div>
   );
 }

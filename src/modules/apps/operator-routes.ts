@@ -17,6 +17,7 @@ import {
   toOperatorApp,
   UpdateAppBody,
   AppNotFound,
+  InvalidProfileSchema,
 } from './schemas.js';
 
 const nameTaken = { ...ProblemSchema, description: 'Another app already has this name, compared regardless of case (`app_name_taken`)' };
@@ -138,11 +139,7 @@ export async function appOperatorRoutes(app: TypedApp, { appService }: { appServ
         response: {
           200: Type.Object({ app_id: Type.Integer(), schema: ProfileDataSchema }),
           404: AppNotFound,
-          422: {
-            ...ProblemSchema,
-            description:
-              'The schema is not valid draft 2020-12 JSON Schema (errors[] says where), nests more than 64 levels, or is over 64 KiB (`invalid_profile_schema`)',
-          },
+          422: InvalidProfileSchema,
         },
       },
     },

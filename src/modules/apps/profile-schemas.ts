@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { AppError, summarizeFieldErrors, type FieldError } from '../../http/errors.js';
@@ -43,6 +44,24 @@ export class ProfileDataSchemas {
    * what compiles now also compiles when read back): within the limits and compiled, or 422.
    */
   prepare(schema: unknown): unknown {
+    const stored = JSON.parse(this.withinLimits(schema)) as unknown;
+    this.compile(stored);
+    return stored;
+  }
+
+  /**
+   * A validator for a schema an operator is considering, to check existing profiles against it
+   * before setting it: the same limits and 422s as `prepare`, compiled once per distinct schema
+   * (the console checks a large app a page at a time, with the same schema every time).
+   */
+  candidateValidator(schema: unknown): DataValidator {
+    const text = this.withinLimits(schema);
+    const key = `candidate:${createHash('sha256').update(text).digest('hex')}`;
+    return asDataValidator(this.cached(key) ?? this.remember(key, this.compile(JSON.parse(text))));
+  }
+
+  /** The schema as JSON text, or 422 when it nests too deep or is too large. */
+  private withinLimits(schema: unknown): string {
     const refuse = (message: string) => AppErrors.invalidProfileSchema(`The schema ${message}`, [{ path: '/schema', message }]);
     // Walked without recursion, before anything that recurses.
     if (nestingDepth(schema, MAX_SCHEMA_DEPTH) > MAX_SCHEMA_DEPTH) {
@@ -51,9 +70,7 @@ export class ProfileDataSchemas {
     const text = JSON.stringify(schema);
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_SCHEMA_BYTES) throw refuse(`is ${bytes} bytes as JSON; the limit is ${formatBytes(MAX_SCHEMA_BYTES, { exact: true })}`);
-    const stored = JSON.parse(text) as unknown;
-    this.compile(stored);
-    return stored;
+    return text;
   }
 
   /**
@@ -93,8 +110,7 @@ export class ProfileDataSchemas {
       if (!loaded) return undefined;
       validate = this.cached(loaded.hash) ?? this.remember(loaded.hash, this.compile(loaded.schema));
     }
-    const check = validate;
-    return (data, prefix) => (check(data) ? [] : toFieldErrors(check.errors ?? [], prefix, MAX_ERRORS_PER_DOCUMENT));
+    return asDataValidator(validate);
   }
 
   private cached(hash: string): ValidateFunction | undefined {
@@ -118,6 +134,10 @@ function newAjv(): Ajv2020 {
   // Unknown keywords are annotations in JSON Schema (strict mode would refuse `x-` extensions);
   // the meta-schema check above still refuses known keywords with wrong values.
   return addFormats(new Ajv2020({ allErrors: true, strict: false, validateFormats: true }));
+}
+
+function asDataValidator(check: ValidateFunction): DataValidator {
+  return (data, prefix) => (check(data) ? [] : toFieldErrors(check.errors ?? [], prefix, MAX_ERRORS_PER_DOCUMENT));
 }
 
 function toFieldErrors(errors: ErrorObject[], prefix: string, max: number): FieldError[] {

@@ -144,3 +144,10 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
 
 /** The 404 of every route under /operator/app/:appid. */
 export const AppNotFound = { ...ProblemSchema, description: 'No app with this id (`app_not_found`)' };
+
+/** The 422 of the routes that take a profile schema (set it, or check profiles against it). */
+export const InvalidProfileSchema = {
+  ...ProblemSchema,
+  description:
+    'The schema is not valid draft 2020-12 JSON Schema (errors[] says where), nests more than 64 levels, or is over 64 KiB (`invalid_profile_schema`)',
+};

@@ -9,6 +9,7 @@ import { ExportService } from './export-service.js';
 import { ProfileQuota, type ProfileLimits } from './limits.js';
 import { ProfileService } from './profile-service.js';
 import { ProfilesRepository } from './profiles-repository.js';
+import { ProfileSchemaCheck } from './schema-check.js';
 import { ProfileSearch } from './search-service.js';
 import type { EventSink } from '../webhooks/events.js';
 
@@ -26,7 +27,7 @@ export interface ProfileServicesDeps {
 
 export type ProfileServices = ReturnType<typeof createProfileServices>;
 
-/** Per-app JSON profiles: writes, bulk creation, search and the user's export. */
+/** Per-app JSON profiles: writes, bulk creation, search, checks against a new schema and the user's export. */
 export function createProfileServices({ db, apps, users, audit, clock, profileMaxBytes, limits, events }: ProfileServicesDeps) {
   const profiles = new ProfilesRepository(db);
   const quota = new ProfileQuota(profiles, limits);
@@ -36,6 +37,7 @@ export function createProfileServices({ db, apps, users, audit, clock, profileMa
     profileService: new ProfileService(shared),
     bulkProfiles: new BulkProfileService(shared),
     profileSearch: new ProfileSearch({ profiles, apps: apps.repository }),
+    schemaCheck: new ProfileSchemaCheck({ profiles, apps: apps.repository, schemas: apps.profileSchemas }),
     exportService: new ExportService({ users, exports: new ExportRepository(db), audit, now: clock }),
   };
 }

@@ -594,6 +594,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator/app/{appid}/schema/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check an app's existing profiles against a schema, without setting it
+         * @description Setting a schema (PUT /operator/app/{appid}/schema) never re-checks the profiles already stored: one that does not satisfy the new schema stays as it is and its next write is refused. This checks them first and changes nothing: each call checks up to `limit` profiles in creation order (deleted users' included) and answers how many the schema would refuse, the first 20 with their errors, and a `next_cursor` while profiles remain. Call again with it until it is null to cover the whole app. The schema is refused as PUT refuses it (422). A profile written between the check and the PUT is not covered.
+         */
+        post: operations["checkProfileSchema"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/operator/users/import": {
         parameters: {
             query?: never;
@@ -6670,6 +6690,192 @@ export interface operations {
             };
             /** @description No app with this id (`app_not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering (see Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkProfileSchema: {
+        parameters: {
+            query?: {
+                /** @description Profiles to check in this call (default and maximum 1000) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description App id
+                 * @example 1
+                 */
+                appid: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "schema": {
+                 *         "type": "object",
+                 *         "properties": {
+                 *           "theme": {
+                 *             "enum": [
+                 *               "light",
+                 *               "dark"
+                 *             ]
+                 *           }
+                 *         },
+                 *         "required": [
+                 *           "theme"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A JSON Schema, draft 2020-12 (other drafts are refused); external $refs are not fetched
+                     * @example {
+                     *       "type": "object",
+                     *       "properties": {
+                     *         "theme": {
+                     *           "enum": [
+                     *             "light",
+                     *             "dark"
+                     *           ]
+                     *         },
+                     *         "age": {
+                     *           "type": "integer",
+                     *           "minimum": 0
+                     *         }
+                     *       },
+                     *       "required": [
+                     *         "theme"
+                     *       ]
+                     *     }
+                     */
+                    schema: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        app_id: number;
+                        /** @description Profiles checked in this call */
+                        checked: number;
+                        /** @description How many of them the schema would refuse */
+                        failing: number;
+                        /** @description The first 20 failing profiles of this call, each with what the schema refuses in it */
+                        failures: {
+                            /** Format: uuid */
+                            profile_id: string;
+                            /**
+                             * Format: uuid
+                             * @description User id (UUID)
+                             * @example 72c9c71b-98dc-4606-826f-bb2784d68446
+                             */
+                            user_id: string;
+                            errors: {
+                                /** @description JSON pointer into the profile, under /profile_data */
+                                path: string;
+                                message: string;
+                            }[];
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid query or cursor (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    /** @description The challenge (RFC 9110 11.6.1): `Bearer`, or `Bearer error="invalid_token", error_description="..."` (RFC 6750) on bearer routes; `ApiKey header="X-API-KEY"` when the X-API-KEY is missing or invalid */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No app with this id (`app_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The schema is not valid draft 2020-12 JSON Schema (errors[] says where), nests more than 64 levels, or is over 64 KiB (`invalid_profile_schema`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
