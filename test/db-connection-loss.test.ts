@@ -11,6 +11,7 @@ import { loggedInOperator } from './helpers/fixtures.js';
 import { registerApp } from './helpers/apps.js';
 import { testEngine } from './helpers/database.js';
 import { tcpProxy } from './helpers/tcp-proxy.js';
+import { terminateConnections } from './helpers/terminate.js';
 
 /*
  * PostgreSQL restarts, fails over, or has its connections killed by an operator. Threat: one
@@ -33,14 +34,7 @@ describe.runIf(testEngine === 'postgres')('a PostgreSQL connection lost under lo
     await t.close();
   });
 
-  /** Ends every connection to this test's database, as `pg_terminate_backend` by an operator or a failover does. */
-  const terminateAll = async (): Promise<number> => {
-    const result = await admin.query<{ n: number }>(
-      'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-      [new URL(t.databaseUrl!).pathname.slice(1)],
-    );
-    return result.rows[0]!.n;
-  };
+  const terminateAll = () => terminateConnections(admin, t.databaseUrl!);
 
   /** A request that has not answered within 10 s hangs: the test fails instead of waiting. */
   const answer = <T>(request: Promise<T>): Promise<T> =>

@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.js';
+import { retryWhileUnavailable } from '../../db/retry.js';
 import type { MailConfig } from '../../config.js';
 import type { MailOutbox } from './outbox.js';
 import type { OutboxRepository } from './outbox-repository.js';
@@ -76,12 +77,16 @@ export class MailWorker {
     }
   }
 
+  /**
+   * One attempt. Only the send's own failure counts as a failed attempt. Once the mail went
+   * out, its removal from the outbox is retried through a short database outage; should the
+   * outage last longer, the mail stays claimed until its lease ends and is sent again (at
+   * least once, never lost), and the error goes to onError.
+   */
   private async deliver(mail: { id: string; recipient: string; payload: string; attempts: number }): Promise<void> {
     const { repository, transport, outbox, config, clock } = this.deps;
     try {
       await withTimeout(transport.send({ to: mail.recipient, ...outbox.open(mail) }), config.sendTimeoutMs);
-      await repository.delete(mail.id);
-      this.deps.onAttempt?.('sent', mail.attempts);
     } catch (error) {
       const message = describe(error);
       if (mail.attempts >= config.maxAttempts) {
@@ -92,7 +97,10 @@ export class MailWorker {
         await repository.retryAt(mail.id, new Date(clock().getTime() + wait), message);
         this.deps.onAttempt?.('retry', mail.attempts);
       }
+      return;
     }
+    await retryWhileUnavailable(() => repository.delete(mail.id));
+    this.deps.onAttempt?.('sent', mail.attempts);
   }
 }
 

@@ -66,20 +66,23 @@ export class DeliveriesRepository {
     const at = outcome.at.toISOString();
     const status = outcome.next === 'delivered' ? 'delivered' : outcome.next === null ? 'failed' : 'pending';
     const nextAt = outcome.next instanceof Date ? outcome.next.toISOString() : at;
+    // Recording the same attempt twice (a retry after its answer was lost) changes nothing:
+    // an attempt is known by its start time, which the delivery keeps as last_attempt_at.
     await this.db.execute(sql`
-      WITH attempt AS (
-        INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, error)
-        VALUES (${id}, ${at}::timestamptz, ${outcome.durationMs}, ${outcome.statusCode}, ${outcome.error})
+      WITH updated AS (
+        UPDATE webhook_deliveries SET
+          status = ${status},
+          attempts = attempts + 1,
+          next_attempt_at = ${nextAt}::timestamptz,
+          last_attempt_at = ${at}::timestamptz,
+          last_status_code = ${outcome.statusCode},
+          last_error = ${outcome.error},
+          delivered_at = CASE WHEN ${status} = 'delivered' THEN ${at}::timestamptz ELSE delivered_at END
+        WHERE id = ${id} AND last_attempt_at IS DISTINCT FROM ${at}::timestamptz
+        RETURNING id
       )
-      UPDATE webhook_deliveries SET
-        status = ${status},
-        attempts = attempts + 1,
-        next_attempt_at = ${nextAt}::timestamptz,
-        last_attempt_at = ${at}::timestamptz,
-        last_status_code = ${outcome.statusCode},
-        last_error = ${outcome.error},
-        delivered_at = CASE WHEN ${status} = 'delivered' THEN ${at}::timestamptz ELSE delivered_at END
-      WHERE id = ${id}`);
+      INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, error)
+      SELECT id, ${at}::timestamptz, ${outcome.durationMs}::int, ${outcome.statusCode}::int, ${outcome.error}::text FROM updated`);
   }
 
   /** When the earliest pending delivery of an enabled webhook is due; undefined when none is. */

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
+import { retryWhileUnavailable } from '../../db/retry.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { WebhookConfig } from '../../config.js';
 import type { AttemptOutcome, ClaimedDelivery, DeliveriesRepository } from './deliveries-repository.js';
@@ -124,7 +125,8 @@ export class WebhookDispatcher {
       ...result,
       next: ok ? 'delivered' : retryAt > delivery.giveUpAt ? null : retryAt,
     };
-    await this.deps.deliveries.record(delivery.id, outcome);
+    // Recorded through a short database outage, so a delivered event is not sent again when its lease ends.
+    await retryWhileUnavailable(() => this.deps.deliveries.record(delivery.id, outcome));
   }
 
   /** One attempt: the URL is checked again now (its DNS may have changed), then signed and sent. */
