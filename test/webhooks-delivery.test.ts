@@ -220,5 +220,10 @@ describe('webhook delivery', () => {
     expect(events.find((e) => e.type === 'profiles.bulk_created')!.data).toEqual({ count: 3, app_ids: [app.app_id] });
     expect(events.find((e) => e.type === 'users.imported')!.data).toEqual({ source: 'api', count: 2 });
     expect(events.find((e) => e.type === 'user.purged')!.data).toEqual({ user_id: user.id });
+    expect(events.find((e) => e.type === 'session.revoked')!.data).toEqual({
+      session_id: expect.any(String),
+      user_id: user.id,
+      reason: expect.any(String),
+    });
   });
 });

@@ -204,9 +204,12 @@ export class SessionService {
    * sessions comes through here. Returns the ids ended.
    */
   async endSessions(tx: Transaction, target: SessionsToEnd, reason: SessionEndReason): Promise<string[]> {
-    const ended = await this.deps.sessions.revoke(target, reason, tx);
+    const revoked = await this.deps.sessions.revoke(target, reason, tx);
+    const ended = revoked.map((session) => session.id);
     if (ended.length > 0) tx.afterCommit(() => this.deps.revocations.publish(ended));
-    for (const id of ended) await this.deps.events.emit(tx, { type: 'session.revoked', data: { session_id: id, reason } });
+    for (const { id, userId } of revoked) {
+      await this.deps.events.emit(tx, { type: 'session.revoked', data: { session_id: id, user_id: userId, reason } });
+    }
     return ended;
   }
 

@@ -106,10 +106,10 @@ export class SessionsRepository implements RevokedSessionSource {
   }
 
   /** Ends the live sessions `target` names, returning the ids ended (those already ended are left as they were). */
-  async revoke(target: SessionsToEnd, reason: SessionEndReason, executor: Executor = this.db): Promise<string[]> {
+  async revoke(target: SessionsToEnd, reason: SessionEndReason, executor: Executor = this.db): Promise<{ id: string; userId: string }[]> {
     // Neither key would end every session in the database: refuse rather than guess.
     if (target.userId === undefined && target.sessionIds === undefined) throw new Error('revoke needs a userId or sessionIds');
-    const rows = await executor
+    return executor
       .update(sessions)
       .set({ revokedAt: sql`now()`, revokedReason: reason })
       .where(
@@ -120,8 +120,7 @@ export class SessionsRepository implements RevokedSessionSource {
           target.except !== undefined ? ne(sessions.id, target.except) : undefined,
         ),
       )
-      .returning({ id: sessions.id });
-    return rows.map((row) => row.id);
+      .returning({ id: sessions.id, userId: sessions.userId });
   }
 
   async disableRefresh(id: string): Promise<void> {
