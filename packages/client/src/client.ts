@@ -2,6 +2,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import { call } from './call.js';
 import type { paths } from './generated/openapi.js';
 import { operatorApi } from './operator.js';
+import { passkeysApi } from './passkeys.js';
 import { profilesApi } from './profiles.js';
 import { SessionKeeper } from './session.js';
 import type { Answer, LoginInput, LoginResult, RegisterInput, Session, User } from './types.js';
@@ -88,6 +89,7 @@ export function createSentinelClient(options: SentinelClientOptions) {
       return (await call(api.GET('/user/export'))).data;
     },
     profiles: profilesApi(api),
+    passkeys: passkeysApi(api, started),
     operator: operatorApi(api),
   };
 }
