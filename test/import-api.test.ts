@@ -196,4 +196,23 @@ describe('POST /operator/users/import', () => {
     expect(response.body.results[0]).toMatchObject({ status: 'skipped', reason: 'invalid' });
     expect(response.body.results[0].errors).toContainEqual({ path: '/operator', message: 'is not a known field' });
   });
+
+  it('carries email_verified as the source had it (a boolean), and skips an item whose value is not one', async () => {
+    const verified = item({ email_verified: true });
+    const unverified = item({ email_verified: false });
+    const absent = item();
+    const wrong = item({ email_verified: 'perhaps' });
+    const response = await importUsers([verified, unverified, absent, wrong]);
+    expect(response.status).toBe(200);
+    expect(response.body.results.map((result: { status: string }) => result.status)).toEqual(['created', 'created', 'created', 'skipped']);
+    expect(response.body.results[3]).toMatchObject({
+      reason: 'invalid',
+      errors: [{ path: '/email_verified', message: 'must be true or false' }],
+    });
+    const flags = [];
+    for (const result of response.body.results.slice(0, 3)) {
+      flags.push((await t.call('GET', `/operator/users/${result.user_id}`, { token: operator.token })).body.user.email_verified);
+    }
+    expect(flags).toEqual([true, false, false]);
+  });
 });

@@ -91,6 +91,36 @@ describe('sentinel import', () => {
     expect(await query(sql`SELECT id FROM users WHERE username LIKE 'cjl%'`)).toEqual([]);
   });
 
+  it('keeps the email_verified column: true, yes and 1 mark the address confirmed; empty and false do not; anything else skips the row', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'verified.csv');
+    const hash = BCRYPT.hash;
+    fs.writeFileSync(
+      file,
+      'username,email,password_hash,hash_algorithm,email_verified\n' +
+        `evtrue,evtrue@example.com,${hash},bcrypt,TRUE\n` +
+        `evyes,evyes@example.com,${hash},bcrypt,yes\n` +
+        `evone,evone@example.com,${hash},bcrypt,1\n` +
+        `evfalse,evfalse@example.com,${hash},bcrypt,false\n` +
+        `evempty,evempty@example.com,${hash},bcrypt,\n` +
+        `evbad,evbad@example.com,${hash},bcrypt,maybe\n`,
+    );
+    const result = await runCli(['import', file, '--no-progress'], engineEnv());
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^Imported 5 of 6 rows, skipped 1 \(invalid 1;/);
+    expect(reportLines(path.join(dir, 'verified.skipped.csv'))[1]).toContain('email_verified');
+    const rows = await query<{ username: string; email_verified: boolean }>(
+      sql`SELECT username, email_verified FROM users WHERE username LIKE 'ev%' ORDER BY username`,
+    );
+    expect(rows).toEqual([
+      { username: 'evempty', email_verified: false },
+      { username: 'evfalse', email_verified: false },
+      { username: 'evone', email_verified: true },
+      { username: 'evtrue', email_verified: true },
+      { username: 'evyes', email_verified: true },
+    ]);
+  });
+
   // Threat: an import file carrying bcrypt hashes of cost 30, each login to which would hold a thread for hours.
   it('skips a row whose bcrypt cost is over SENTINEL_IMPORT_BCRYPT_MAX_COST, reported by line, and records its batches', async () => {
     const dir = tempDir();
@@ -127,7 +157,7 @@ describe('sentinel import', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       'sentinel: The CSV header (line 1) has missing column password_hash; unknown column "password". ' +
-        'Columns: username, email, first_name, last_name, password_hash, hash_algorithm, salt, salt_position (username, email, password_hash, hash_algorithm required)\n',
+        'Columns: username, email, first_name, last_name, password_hash, hash_algorithm, salt, salt_position, email_verified (username, email, password_hash, hash_algorithm required)\n',
     );
     expect(fs.existsSync(path.join(dir, 'pglite'))).toBe(false);
   });

@@ -24,7 +24,10 @@ export function importCommand(program: Command): void {
   program
     .command('import')
     .description('import users with their password hashes from a CSV or JSON Lines file')
-    .argument('<file>', 'CSV (header: username,email,first_name,last_name,password_hash,hash_algorithm[,salt,salt_position]) or JSON Lines')
+    .argument(
+      '<file>',
+      'CSV (header: username,email,first_name,last_name,password_hash,hash_algorithm[,salt,salt_position,email_verified]) or JSON Lines',
+    )
     .option('--format <format>', 'csv or jsonl (default: from the file name, .csv or .jsonl/.ndjson)')
     .option('--report <path>', 'where to write the skipped rows (default: FILE.skipped.csv beside the input)')
     .option('--batch-size <rows>', 'rows per INSERT statement', String(DEFAULT_BATCH_SIZE))

@@ -8,6 +8,7 @@ export interface NewImportedUser {
   email: string;
   firstName: string;
   lastName: string;
+  emailVerified: boolean;
   password: StoredPassword;
 }
 
@@ -24,20 +25,21 @@ export class ImportRepository {
   constructor(private readonly db: Executor) {}
 
   /**
-   * Inserts a batch with one INSERT ... SELECT FROM unnest(...), eight array parameters
-   * whatever the batch size (a VALUES list would need eight per row and hit the 65,535
+   * Inserts a batch with one INSERT ... SELECT FROM unnest(...), nine array parameters
+   * whatever the batch size (a VALUES list would need nine per row and hit the 65,535
    * limit). Rows clashing with an existing email or username are left out (ON CONFLICT DO
    * NOTHING), so a re-run skips what the first run created. Answers the inserted rows.
    */
   async insertMany(rows: readonly NewImportedUser[], executor: Executor = this.db): Promise<{ id: string; email: string }[]> {
     if (rows.length === 0) return [];
-    const column = (pick: (row: NewImportedUser) => string | null) => sql.param(rows.map(pick));
+    const column = (pick: (row: NewImportedUser) => string | boolean | null) => sql.param(rows.map(pick));
     return queryRows(
       executor,
-      sql`INSERT INTO users (username, email, first_name, last_name, password_hash, password_algorithm, password_salt, password_salt_position)
+      sql`INSERT INTO users (username, email, first_name, last_name, email_verified, password_hash, password_algorithm, password_salt, password_salt_position)
           SELECT * FROM unnest(
             ${column((r) => r.username)}::text[], ${column((r) => r.email)}::text[],
             ${column((r) => r.firstName)}::text[], ${column((r) => r.lastName)}::text[],
+            ${column((r) => r.emailVerified)}::boolean[],
             ${column((r) => r.password.hash)}::text[], ${column((r) => r.password.algorithm)}::text[],
             ${column((r) => r.password.salt)}::text[], ${column((r) => r.password.saltPosition)}::text[])
           ON CONFLICT DO NOTHING

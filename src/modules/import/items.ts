@@ -17,6 +17,8 @@ export interface UserToImport {
   email: string;
   firstName: string;
   lastName: string;
+  /** Whether the source had already confirmed the address (`email_verified`); false when absent. */
+  emailVerified: boolean;
   /** The parsed imported hash, or (API only) a plaintext password still to hash with argon2id. */
   password: PasswordInput;
 }
@@ -41,6 +43,7 @@ export const FLAT_FIELDS = [
   'hash_algorithm',
   'salt',
   'salt_position',
+  'email_verified',
 ] as const;
 const USER_INFO_FIELDS = new Set(['username', 'email', 'first_name', 'last_name']);
 
@@ -50,9 +53,14 @@ const USER_INFO_FIELDS = new Set(['username', 'email', 'first_name', 'last_name'
  * fails its batch. `plaintext: false` (the bulk file import) also refuses plain passwords:
  * they would cost an argon2id hash each.
  */
-export function checkItem(item: unknown, options: ItemCheckOptions): ItemCheck {
-  const unstorable = findUnstorableText(item, '');
+export function checkItem(raw: unknown, options: ItemCheckOptions): ItemCheck {
+  const unstorable = findUnstorableText(raw, '');
   if (unstorable) return skip('invalid_text', `${unstorable.path || 'the item'} ${unstorable.message}`, [unstorable]);
+  const { item, emailVerified } = withoutEmailVerified(raw);
+  if (emailVerified === undefined) {
+    const message = 'must be true or false';
+    return skip('invalid', `email_verified ${message}`, [{ path: '/email_verified', message }]);
+  }
   const errors = validateRegister(item);
   if (errors.length > 0) {
     return skip(
@@ -67,8 +75,31 @@ export function checkItem(item: unknown, options: ItemCheckOptions): ItemCheck {
   const info = input.user_info;
   return {
     ok: true,
-    user: { username: info.username, email: info.email, firstName: info.first_name ?? '', lastName: info.last_name ?? '', password },
+    user: {
+      username: info.username,
+      email: info.email,
+      firstName: info.first_name ?? '',
+      lastName: info.last_name ?? '',
+      emailVerified,
+      password,
+    },
   };
+}
+
+/**
+ * Imports may say that the source had confirmed the address: a JSON boolean, or in a CSV cell
+ * true/false, 1/0, yes/no (any case); absent or empty is false. Taken off the item before it
+ * is checked as a register body, which has no such field. `emailVerified` is undefined when
+ * the value is none of those.
+ */
+function withoutEmailVerified(raw: unknown): { item: unknown; emailVerified: boolean | undefined } {
+  if (typeof raw !== 'object' || raw === null || !('email_verified' in raw)) return { item: raw, emailVerified: false };
+  const { email_verified: value, ...item } = raw as Record<string, unknown>;
+  if (typeof value === 'boolean') return { item, emailVerified: value };
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (text === '' || text === 'false' || text === '0' || text === 'no') return { item, emailVerified: false };
+  if (text === 'true' || text === '1' || text === 'yes') return { item, emailVerified: true };
+  return { item, emailVerified: undefined };
 }
 
 function passwordOf(input: RegisterInput, options: ItemCheckOptions): PasswordInput | Skip {

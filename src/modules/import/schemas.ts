@@ -22,7 +22,7 @@ const ImportItem = Type.Object(
     description:
       'The body of POST /auth/register: `user_info` and either `password_hash` + `hash_algorithm` ' +
       `(${HASH_ALGORITHMS.join(', ')}; with \`salt\` and \`salt_position\` for salted digests) or a plaintext \`password\` ` +
-      '(hashed with argon2id: slow, prefer hashes for big batches). An item that does not match is skipped, not the batch.',
+      '(hashed with argon2id: slow, prefer hashes for big batches); optionally `email_verified` (boolean, default false) when the source had confirmed the address. An item that does not match is skipped, not the batch.',
     examples: [exampleItem],
   },
 );
