@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -69,7 +70,14 @@ export async function buildAppWithServices(deps: AppDeps): Promise<{ app: Fastif
   const clock = deps.clock ?? systemClock;
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+      // Asynchronous by default: a line is written with the ones queued behind the write under
+      // way, not with a system call of its own per request. Flushed on exit; a killed process
+      // can lose the last lines, which SENTINEL_LOG_SYNC=true trades for a write per line.
+      stream: pino.destination({ dest: 1, sync: config.logSync }),
+    },
     logController: new AccessLog(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,

@@ -33,6 +33,8 @@ export interface Config {
    */
   trustProxy: false | string[];
   logLevel: string;
+  /** Write each log line before going on (true), or in the background with the lines queued behind it (false, the default). */
+  logSync: boolean;
   /** Seconds a soft-deleted user is kept before being purged automatically; 0 = never. */
   deletedUserRetentionSeconds: number;
   /** Master secret for data encrypted at rest (TOTP secrets); undefined means "generate one and keep it in the database". */
@@ -226,6 +228,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     trustProxy: trustedProxies(read('SENTINEL_TRUST_PROXY')),
     logLevel,
+    logSync: flag(env, 'SENTINEL_LOG_SYNC'),
     deletedUserRetentionSeconds: durationOrNever(env, 'SENTINEL_DELETED_USER_RETENTION', 30 * 86_400),
     encryptionKey,
     previousEncryptionKeys,

@@ -226,6 +226,7 @@ export function createServices({
   });
   const profiles = createProfileServices({
     db,
+    database,
     apps,
     users,
     audit,

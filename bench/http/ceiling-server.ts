@@ -16,6 +16,7 @@ import { PGlite } from '@electric-sql/pglite';
 import Fastify from 'fastify';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { LIST_IN_APP } from '../../src/modules/profiles/profiles-repository.js';
 import { ProfileList } from '../../src/modules/profiles/schemas.js';
 
 const { values: options, positionals } = parseArgs({
@@ -29,23 +30,17 @@ const { values: options, positionals } = parseArgs({
 });
 const mode = positionals[0];
 
-/**
- * The SQL Drizzle sends for ProfilesRepository.listInApp, written out: the app's row (an
- * unknown app is a 404) joined with the page of the user's profiles in it.
- */
-const LIST_SQL =
-  'select "apps"."id", "page"."id", "page"."user_id", "page"."app_id", "page"."profile_data", "page"."data_bytes", "page"."version", "page"."seq", "page"."created_at", "page"."updated_at" ' +
-  'from "apps" left join lateral (select "id", "user_id", "app_id", "profile_data", "data_bytes", "version", "seq", "created_at", "updated_at" from "profiles" ' +
-  'where ("profiles"."user_id" = $1 and "profiles"."app_id" = "apps"."id" and "profiles"."seq" > $2) order by "profiles"."seq" asc limit $3) "page" on true where "apps"."id" = $4';
+/** ProfilesRepository.listInApp's own statement and row: the app's row joined with the page of profiles. */
+const LIST_SQL = LIST_IN_APP.text;
 
 interface Row {
   id: string | null;
-  user_id: string;
-  app_id: number;
-  profile_data: unknown;
+  userId: string;
+  appId: number;
+  profileData: unknown;
   version: number;
-  created_at: Date | string;
-  updated_at: Date | string;
+  createdAt: Date | string;
+  updatedAt: Date | string;
 }
 
 const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
@@ -75,25 +70,25 @@ if (mode === 'bare') {
   if (mode === 'pg') {
     const pool = new pg.Pool({ connectionString: options.url, max: Number(options['pool-size']) });
     // Named, so each connection parses and plans it once: as Sentinel's prepared statement does.
-    query = async (values) => (await pool.query<Row>({ name: 'profiles_list_in_app', text: LIST_SQL, values })).rows;
+    query = async (values) => (await pool.query<Row>({ name: LIST_IN_APP.name, text: LIST_SQL, values })).rows;
   } else {
     const client = await PGlite.create(options.dir!);
     query = async (values) => (await client.query<Row>(LIST_SQL, values)).rows;
   }
   app.get<{ Params: { appid: string } }>('/profiles/:appid', { schema: { response: { 200: ProfileList } } }, async (request, reply) => {
-    const rows = await query([request.headers['x-user-id'], 0, 51, Number(request.params.appid)]);
+    const rows = await query([request.headers['x-user-id'], Number(request.params.appid), 51, 0]);
     if (rows.length === 0) return reply.code(404).send();
     return {
       profiles: rows
         .filter((row) => row.id !== null)
         .map((row) => ({
           profile_id: row.id,
-          user_id: row.user_id,
-          app_id: row.app_id,
-          profile_data: row.profile_data,
+          user_id: row.userId,
+          app_id: row.appId,
+          profile_data: row.profileData,
           version: row.version,
-          created_at: iso(row.created_at),
-          updated_at: iso(row.updated_at),
+          created_at: iso(row.createdAt),
+          updated_at: iso(row.updatedAt),
         })),
       next_cursor: null,
     };

@@ -45,9 +45,23 @@ export interface Database {
    * it listens again. PGlite: notifications made in this process, delivered as their query ends.
    */
   listen(channel: string, onMessage: (payload: string) => void, connection?: ListenerConnection): Promise<() => Promise<void>>;
+  /**
+   * Runs a named statement straight through the driver, rows as objects keyed by column name:
+   * on PostgreSQL prepared once per connection (node-postgres named statements), on PGlite as
+   * is. For the hottest reads only, where Drizzle's per-call execution and row mapping show
+   * in the profiles (docs/benchmarks.md); everything else goes through `db`. Cast bigint
+   * columns (`::float8`) and keep to types both drivers parse alike (int, text, jsonb, timestamptz).
+   */
+  prepared<T>(statement: PreparedStatement, values: unknown[]): Promise<T[]>;
   /** Applies the pending migrations; safe to run again and from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** SQL with $1.. placeholders, and the name it is prepared under on each connection. */
+export interface PreparedStatement {
+  name: string;
+  text: string;
 }
 
 export interface PoolStats {
@@ -95,6 +109,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
     listen: (channel, onMessage) => client.listen(channel, onMessage),
+    prepared: async <T>(statement: PreparedStatement, values: unknown[]) => (await client.query<T>(statement.text, values)).rows,
     migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: once(() => client.close()),
   };
@@ -121,6 +136,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
     listen: (channel, onMessage, connection) => listeners.add(channel, onMessage, connection),
+    prepared: (statement, values) => runPrepared(pool, statement, values),
     migrate: async () => {
       // Drizzle's migrator checks then applies; the lock stops two starting processes racing.
       const lock = await pool.connect();
@@ -167,9 +183,14 @@ async function openSharedPglite(socketDir: string, options: DatabaseOptions): Pr
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
     listen: async () => async () => {},
+    prepared: (statement, values) => runPrepared(pool, statement, values),
     migrate: () => migratePg(drizzlePg({ client: pool }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: once(() => pool.end()),
   };
+}
+
+async function runPrepared<T>(pool: pg.Pool, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
+  return (await pool.query<T & pg.QueryResultRow>({ name: statement.name, text: statement.text, values })).rows;
 }
 
 function statsOf(pool: pg.Pool): PoolStats {

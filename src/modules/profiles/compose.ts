@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/client.js';
+import type { Database, Db } from '../../db/client.js';
 import type { UsersRepository } from '../accounts/users-repository.js';
 import type { AppServices } from '../apps/compose.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -15,6 +15,8 @@ import type { EventSink } from '../webhooks/events.js';
 
 export interface ProfileServicesDeps {
   db: Db;
+  /** The hottest read (a user's profiles in an app) goes straight through the driver. */
+  database: Pick<Database, 'prepared'>;
   /** Profiles belong to apps, and are checked against the app's schema. */
   apps: Pick<AppServices, 'repository' | 'profileSchemas'>;
   users: UsersRepository;
@@ -28,8 +30,8 @@ export interface ProfileServicesDeps {
 export type ProfileServices = ReturnType<typeof createProfileServices>;
 
 /** Per-app JSON profiles: writes, bulk creation, search, checks against a new schema and the user's export. */
-export function createProfileServices({ db, apps, users, audit, clock, profileMaxBytes, limits, events }: ProfileServicesDeps) {
-  const profiles = new ProfilesRepository(db);
+export function createProfileServices({ db, database, apps, users, audit, clock, profileMaxBytes, limits, events }: ProfileServicesDeps) {
+  const profiles = new ProfilesRepository(db, database);
   const quota = new ProfileQuota(profiles, limits);
   const shared = { db, profiles, apps: apps.repository, schemas: apps.profileSchemas, audit, quota, profileMaxBytes, events };
   return {

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../db/client.js';
-import { apps, profiles, users } from '../../db/schema.js';
+import { queryRows, type Database, type Executor, type PreparedStatement } from '../../db/client.js';
+import { profiles, users } from '../../db/schema.js';
 import type { ProfileRecord } from './schemas.js';
 
 const columns = {
@@ -48,8 +48,26 @@ export interface AppUsage {
 /** Ids per query when checking that users exist: big enough to be few queries, small enough for any server. */
 const USER_LOOKUP_BATCH = 10_000;
 
+/** ListInApp's row: the app's id, then the profile's columns (null when the app has no profile of the user). */
+type ListRow = { appFound: number } & { [K in keyof ProfileRecord]: K extends 'id' ? string | null : ProfileRecord[K] };
+
+/** The app's row (an unknown app answers no row at all) joined with the page of the user's profiles in it. */
+export const LIST_IN_APP: PreparedStatement = {
+  name: 'profiles_list_in_app',
+  text: `SELECT a.id AS "appFound", p.id, p.user_id AS "userId", p.app_id AS "appId", p.profile_data AS "profileData",
+       p.data_bytes AS "dataBytes", p.version, p.seq::float8 AS seq, p.created_at AS "createdAt", p.updated_at AS "updatedAt"
+  FROM apps a
+  LEFT JOIN LATERAL (
+    SELECT * FROM profiles WHERE user_id = $1 AND app_id = a.id AND seq > $4 ORDER BY seq LIMIT $3
+  ) p ON true
+  WHERE a.id = $2`,
+};
+
 export class ProfilesRepository {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly driver: Pick<Database, 'prepared'>,
+  ) {}
 
   /** `data` is the JSON text: cast in SQL, so any JSON value (even `null`) is stored as given. */
   async insert(
@@ -102,36 +120,14 @@ export class ProfilesRepository {
   /**
    * A user's profiles in one app, in creation order, after `afterSeq`; undefined when there is
    * no such app. One round trip for both answers (the app's row, joined with the page of its
-   * profiles), through a statement prepared once per connection.
+   * profiles), prepared once per connection and run straight through the driver: this is
+   * every app's most frequent read, and Drizzle's per-call execution and row mapping were a
+   * tenth of its CPU (docs/benchmarks.md).
    */
   async listInApp(userId: string, appId: number, limit: number, afterSeq = 0): Promise<ProfileRecord[] | undefined> {
-    this.listStatement ??= this.prepareList();
-    const rows = await this.listStatement.execute({ userId, appId, limit, afterSeq });
+    const rows = await this.driver.prepared<ListRow>(LIST_IN_APP, [userId, appId, limit, afterSeq]);
     if (rows.length === 0) return undefined;
-    return rows.filter((row) => row.id !== null).map(({ app: _app, ...profile }) => profile as ProfileRecord);
-  }
-
-  private listStatement: ReturnType<ProfilesRepository['prepareList']> | undefined;
-
-  private prepareList() {
-    const page = this.db
-      .select(columns)
-      .from(profiles)
-      .where(
-        and(eq(profiles.userId, sql.placeholder('userId')), eq(profiles.appId, apps.id), gt(profiles.seq, sql.placeholder('afterSeq'))),
-      )
-      .orderBy(asc(profiles.seq))
-      .limit(sql.placeholder('limit'))
-      .as('page');
-    const fields = Object.fromEntries(Object.keys(columns).map((key) => [key, page[key as keyof typeof columns]])) as {
-      [K in keyof typeof columns]: (typeof page)[K];
-    };
-    return this.db
-      .select({ app: apps.id, ...fields })
-      .from(apps)
-      .leftJoinLateral(page, sql`true`)
-      .where(eq(apps.id, sql.placeholder('appId')))
-      .prepare('profiles_list_in_app');
+    return rows.filter((row): row is ListRow & { id: string } => row.id !== null).map(({ appFound: _app, ...profile }) => profile);
   }
 
   /** With `lock`, the row stays locked until the transaction ends, so read-modify-write cannot lose an update. */
