@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDatabaseUnavailable } from './errors.js';
 
 /**
@@ -13,7 +14,7 @@ export async function retryWhileUnavailable<T>(work: () => Promise<T>, { tries =
       return await work();
     } catch (error) {
       if (attempt >= tries || !isDatabaseUnavailable(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, firstWaitMs * 2 ** (attempt - 1)));
+      await sleep(firstWaitMs * 2 ** (attempt - 1));
     }
   }
 }

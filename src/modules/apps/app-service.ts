@@ -8,7 +8,7 @@ import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import type { ProfileDataSchemas } from './profile-schemas.js';
 import type { AppChanges, AppsRepository } from './apps-repository.js';
 import { normalizeDomains } from './domains.js';
-import { AppErrors } from './errors.js';
+import { AppErrors, noSuchApp } from './errors.js';
 import type { EventSink } from '../webhooks/events.js';
 import { toApp, type ApiKeyRow, type RegisterAppInput, type UpdateAppInput } from './schemas.js';
 
@@ -52,7 +52,7 @@ export class AppService {
 
   async get(appId: number): Promise<AppRow> {
     const app = await this.deps.apps.findById(appId);
-    if (!app) throw notFound(appId);
+    if (!app) throw noSuchApp(appId);
     return app;
   }
 
@@ -63,7 +63,7 @@ export class AppService {
     if (input.domains !== undefined) changes.domains = normalizeDomains(input.domains);
     const updated = await this.deps.db.transaction(async (tx) => {
       const app = await this.deps.apps.update(appId, changes, tx);
-      if (!app) throw notFound(appId);
+      if (!app) throw noSuchApp(appId);
       await this.deps.audit.record(
         { action: 'app.updated', actorUserId, detail: { app_id: appId, fields: Object.keys(input) } },
         context,
@@ -81,7 +81,7 @@ export class AppService {
     // While profiles belong to the app, their foreign key refuses the delete (409 app_has_profiles, src/constraint-errors.ts).
     await this.deps.db.transaction(async (tx) => {
       const app = await this.deps.apps.delete(appId, tx);
-      if (!app) throw notFound(appId);
+      if (!app) throw noSuchApp(appId);
       await this.deps.audit.record({ action: 'app.deleted', actorUserId, detail: { app_id: appId, app: app.name } }, context, tx);
       await this.deps.events.emit(tx, { type: 'app.deleted', data: { app_id: appId } });
     });
@@ -103,7 +103,7 @@ export class AppService {
 
   async createKey(appId: number, name: string, { actorUserId, context }: OperatorAction): Promise<{ key: ApiKeyRow; apiKey: string }> {
     return this.deps.db.transaction(async (tx) => {
-      if (!(await this.deps.apps.findById(appId, tx))) throw notFound(appId);
+      if (!(await this.deps.apps.findById(appId, tx))) throw noSuchApp(appId);
       const issued = await this.issueKey(appId, name, tx);
       await this.deps.audit.record(
         { action: 'app.key_created', actorUserId, detail: { app_id: appId, key_id: issued.key.id, prefix: issued.key.keyPrefix } },
@@ -141,7 +141,7 @@ export class AppService {
   ): Promise<AppRow> {
     return this.deps.db.transaction(async (tx) => {
       const app = await this.deps.apps.setSchema(appId, schema, tx);
-      if (!app) throw notFound(appId);
+      if (!app) throw noSuchApp(appId);
       await this.deps.audit.record({ action, actorUserId, detail: { app_id: appId } }, context, tx);
       return app;
     });
@@ -155,8 +155,4 @@ export class AppService {
     );
     return { key, apiKey };
   }
-}
-
-function notFound(appId: number) {
-  return AppErrors.appNotFound(`No app with id ${appId}`);
 }

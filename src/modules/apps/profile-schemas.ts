@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { AppError, summarizeFieldErrors, type FieldError } from '../../http/errors.js';
 import { ajvFieldErrors } from '../../http/validation.js';
 import { formatBytes } from '../../bytes.js';
+import { sha256Hex } from '../../crypto/secrets.js';
 import { nestingDepth } from '../../json-depth.js';
 import type { AppSchemaState } from './apps-repository.js';
 import { AppErrors } from './errors.js';
@@ -56,7 +56,7 @@ export class ProfileDataSchemas {
    */
   candidateValidator(schema: unknown): DataValidator {
     const text = this.withinLimits(schema);
-    const key = `candidate:${createHash('sha256').update(text).digest('hex')}`;
+    const key = `candidate:${sha256Hex(text)}`;
     return asDataValidator(this.cached(key) ?? this.remember(key, this.compile(JSON.parse(text))));
   }
 

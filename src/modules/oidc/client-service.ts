@@ -6,7 +6,7 @@ import { summarizeFieldErrors } from '../../http/errors.js';
 import type { OperatorAction } from '../../http/request-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
-import { AppErrors } from '../apps/errors.js';
+import { noSuchApp } from '../apps/errors.js';
 import type { OidcClientsRepository, OidcClientWithApp } from './clients-repository.js';
 import { OidcErrors } from './errors.js';
 import { hostAllowed, redirectUriErrors } from './redirect-uris.js';
@@ -47,7 +47,7 @@ export class OidcClientService {
     const { db, clients, apps, box, audit } = this.deps;
     return db.transaction(async (tx) => {
       const app = await apps.findById(appId, tx);
-      if (!app) throw AppErrors.appNotFound(`No app with id ${appId}`);
+      if (!app) throw noSuchApp(appId);
       const errors = [
         ...redirectUriErrors(input.redirectUris, app.domains, '/redirect_uris'),
         ...redirectUriErrors(input.postLogoutRedirectUris, app.domains, '/post_logout_redirect_uris'),

@@ -3,7 +3,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from '../../http/request-context.js';
 import { ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
-import { LoginOptionsBody, LoginOptionsSchema, loginNameOf, LoginVerifyBody, PasskeyRateLimited } from '../passkeys/schemas.js';
+import {
+  LoginOptionsBody,
+  LoginOptionsSchema,
+  loginNameOf,
+  LoginVerifyBody,
+  PasskeyRateLimited,
+  toLoginOptions,
+} from '../passkeys/schemas.js';
 import { OidcErrors } from './errors.js';
 import type { InteractionView, OidcInteractionService } from './interaction-service.js';
 import { PASSKEY_SCRIPT, PASSKEY_SCRIPT_PATH } from './passkey-script.js';
@@ -52,8 +59,7 @@ export async function oidcPasskeyRoutes(app: TypedApp, { interactions }: { inter
     },
     async (request, reply) => {
       const view = await viewOf(request, reply, request.params.uid);
-      const { loginId, options } = await interactions.passkeyOptions(view, loginNameOf(request.body), contextOf(request));
-      return { login_id: loginId, options };
+      return toLoginOptions(await interactions.passkeyOptions(view, loginNameOf(request.body), contextOf(request)));
     },
   );
 

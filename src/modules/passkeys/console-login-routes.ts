@@ -4,7 +4,7 @@ import type { TypedApp } from '../../http/types.js';
 import { SessionSchema, toSessionBody } from '../accounts/schemas.js';
 import type { PasskeysServices } from './compose.js';
 import type { LoginPlace } from './login-service.js';
-import { LoginOptionsBody, LoginOptionsSchema, loginNameOf, LoginVerifyBody, PasskeyRateLimited } from './schemas.js';
+import { LoginOptionsBody, LoginOptionsSchema, loginNameOf, LoginVerifyBody, PasskeyRateLimited, toLoginOptions } from './schemas.js';
 
 /** Challenges of the console are spent only by the console's verify (not by an app's /auth/passkeys/login/verify). */
 const CONSOLE: LoginPlace = { boundTo: 'operator-console', operatorOnly: true };
@@ -28,10 +28,7 @@ export async function passkeyConsoleLoginRoutes(app: TypedApp, { login }: Passke
         response: { 200: LoginOptionsSchema, 429: PasskeyRateLimited },
       },
     },
-    async (request) => {
-      const { loginId, options } = await login.options(loginNameOf(request.body), contextOf(request), CONSOLE);
-      return { login_id: loginId, options };
-    },
+    async (request) => toLoginOptions(await login.options(loginNameOf(request.body), contextOf(request), CONSOLE)),
   );
 
   app.post(

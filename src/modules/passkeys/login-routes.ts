@@ -3,7 +3,14 @@ import { ProblemSchema } from '../../http/schemas.js';
 import type { TypedApp } from '../../http/types.js';
 import { SessionSchema, toSessionBody } from '../accounts/schemas.js';
 import type { PasskeysServices } from './compose.js';
-import { LoginOptionsBody, LoginOptionsSchema, loginNameOf, LoginVerifyBody, PasskeyRateLimited as rateLimited } from './schemas.js';
+import {
+  LoginOptionsBody,
+  LoginOptionsSchema,
+  loginNameOf,
+  LoginVerifyBody,
+  PasskeyRateLimited as rateLimited,
+  toLoginOptions,
+} from './schemas.js';
 
 /** Signing in with a passkey, usernameless or after an email or username. */
 export async function passkeyLoginRoutes(app: TypedApp, { login }: PasskeysServices): Promise<void> {
@@ -26,10 +33,7 @@ export async function passkeyLoginRoutes(app: TypedApp, { login }: PasskeysServi
         },
       },
     },
-    async (request) => {
-      const { loginId, options } = await login.options(loginNameOf(request.body), contextOf(request));
-      return { login_id: loginId, options };
-    },
+    async (request) => toLoginOptions(await login.options(loginNameOf(request.body), contextOf(request))),
   );
 
   app.post(

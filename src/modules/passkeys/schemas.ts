@@ -152,6 +152,11 @@ export function loginNameOf({ email, username }: Static<typeof LoginOptionsBody>
 
 export const LoginOptionsSchema = Type.Object({ login_id: LoginId, options: RequestOptionsSchema });
 
+/** A started passkey login as the options routes answer it. */
+export function toLoginOptions<Options>({ loginId, options }: { loginId: string; options: Options }) {
+  return { login_id: loginId, options };
+}
+
 export const LoginVerifyBody = Type.Object(
   { login_id: LoginId, credential: AuthenticationCredential },
   {

@@ -3,7 +3,7 @@ import { summarizeFieldErrors, type FieldError } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import { AccountErrors } from '../accounts/errors.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
-import { AppErrors } from '../apps/errors.js';
+import { noSuchApp } from '../apps/errors.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
 import type { DataValidator, ProfileDataSchemas } from '../apps/profile-schemas.js';
 import { ProfileErrors } from './errors.js';
@@ -70,7 +70,7 @@ export class ProfileService {
    */
   async list(owner: { userId: string; appId: number }, limit: number, afterSeq: number, checkUser: boolean): Promise<ProfileRecord[]> {
     const found = await this.deps.profiles.listInApp(owner.userId, owner.appId, limit, afterSeq);
-    if (!found) throw AppErrors.appNotFound(`No app with id ${owner.appId}`);
+    if (!found) throw noSuchApp(owner.appId);
     if (checkUser && !(await this.deps.profiles.userExists(owner.userId))) throw AccountErrors.userNotFound(`No user ${owner.userId}`);
     return found;
   }
@@ -153,7 +153,7 @@ export class ProfileService {
   /** The app's validator (undefined without a schema); 404 for an unknown app. */
   private async validatorOf(appId: number): Promise<DataValidator | undefined> {
     const app = await this.deps.apps.schemaStateOf(appId);
-    if (!app) throw AppErrors.appNotFound(`No app with id ${appId}`);
+    if (!app) throw noSuchApp(appId);
     return this.deps.schemas.validatorFor(app);
   }
 

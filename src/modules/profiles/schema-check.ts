@@ -1,6 +1,6 @@
 import type { FieldError } from '../../http/errors.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
-import { AppErrors } from '../apps/errors.js';
+import { noSuchApp } from '../apps/errors.js';
 import type { ProfileDataSchemas } from '../apps/profile-schemas.js';
 import type { ProfilesRepository } from './profiles-repository.js';
 
@@ -41,7 +41,7 @@ export class ProfileSchemaCheck {
   ) {}
 
   async check(appId: number, schema: unknown, afterSeq: number, limit: number): Promise<SchemaCheckPage> {
-    if (!(await this.deps.apps.schemaStateOf(appId))) throw AppErrors.appNotFound(`No app with id ${appId}`);
+    if (!(await this.deps.apps.schemaStateOf(appId))) throw noSuchApp(appId);
     const validate = this.deps.schemas.candidateValidator(schema);
     const page: SchemaCheckPage = { checked: 0, failing: 0, failures: [], nextSeq: undefined };
     let last = afterSeq;

@@ -1,7 +1,7 @@
 import { findUnfaithfulNumber } from '../../http/json-numbers.js';
 import { findUnstorableText } from '../../http/validation.js';
 import type { AppsRepository } from '../apps/apps-repository.js';
-import { AppErrors } from '../apps/errors.js';
+import { noSuchApp } from '../apps/errors.js';
 import { ProfileErrors } from './errors.js';
 import { nestingDepth } from '../../json-depth.js';
 import { MAX_PROFILE_DEPTH } from './json-limits.js';
@@ -23,7 +23,7 @@ export class ProfileSearch {
 
   async search(filter: SearchFilter): Promise<ProfileRecord[]> {
     const contains = filter.contains === undefined ? undefined : containmentText(filter.contains);
-    if (!(await this.deps.apps.schemaStateOf(filter.appId))) throw AppErrors.appNotFound(`No app with id ${filter.appId}`);
+    if (!(await this.deps.apps.schemaStateOf(filter.appId))) throw noSuchApp(filter.appId);
     return this.deps.profiles.search({ ...filter, contains, userId: filter.userId?.toLowerCase() });
   }
 }
