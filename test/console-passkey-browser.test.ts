@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
 import { registerApp } from './helpers/apps.js';
-import { launchBrowser, pageWithAuthenticator } from './helpers/browser.js';
+import { addPasskeyOnAccountPage, launchBrowser, pageWithAuthenticator } from './helpers/browser.js';
 import { startOidcApp } from './helpers/oidc.js';
 
 /*
@@ -35,13 +35,7 @@ describe('"Sign in with a passkey" in the console in Chromium', () => {
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
 
-    await page.goto(`${base}/account/passkeys#key=${apiKey}`);
-    await page.fill('#field-email', operator.email);
-    await page.fill('#field-password', operator.password);
-    await page.click('#password-login');
-    await page.waitForSelector('body[data-state="signed-in"]', { timeout: 15_000 });
-    await page.click('#register');
-    await page.waitForSelector('#passkey-list li', { timeout: 15_000 });
+    await addPasskeyOnAccountPage(page, base, apiKey, operator);
 
     await page.goto(`${base}/console`);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './helpers/app.js';
 import { registerApp } from './helpers/apps.js';
-import { launchBrowser, pageWithAuthenticator } from './helpers/browser.js';
+import { addPasskeyOnAccountPage, launchBrowser, pageWithAuthenticator } from './helpers/browser.js';
 import { authorizationRequest, makeClient, startOidcApp, type TestClient } from './helpers/oidc.js';
 
 /*
@@ -43,13 +43,7 @@ describe('"Sign in with a passkey" on the hosted OIDC login page in Chromium', (
     });
 
     // A passkey first, on the hosted passkeys page.
-    await page.goto(`${issuer}/account/passkeys#key=${apiKey}`);
-    await page.fill('#field-email', user.email);
-    await page.fill('#field-password', user.password);
-    await page.click('#password-login');
-    await page.waitForSelector('body[data-state="signed-in"]', { timeout: 15_000 });
-    await page.click('#register');
-    await page.waitForSelector('#passkey-list li', { timeout: 15_000 });
+    await addPasskeyOnAccountPage(page, issuer, apiKey, user);
 
     const request = await authorizationRequest(notes, 'openid');
     await page.goto(request.url);

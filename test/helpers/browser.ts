@@ -48,3 +48,23 @@ export async function pageWithAuthenticator(browser: Browser): Promise<Page> {
   });
   return page;
 }
+
+/**
+ * Signs `user` in on the hosted passkeys page (an app's key in the URL fragment, as the page
+ * takes it) and registers a passkey in the page's virtual authenticator: where the tests of
+ * passkey sign-in elsewhere start.
+ */
+export async function addPasskeyOnAccountPage(
+  page: Page,
+  base: string,
+  apiKey: string,
+  user: { email: string; password: string },
+): Promise<void> {
+  await page.goto(`${base}/account/passkeys#key=${apiKey}`);
+  await page.fill('#field-email', user.email);
+  await page.fill('#field-password', user.password);
+  await page.click('#password-login');
+  await page.waitForSelector('body[data-state="signed-in"]', { timeout: 15_000 });
+  await page.click('#register');
+  await page.waitForSelector('#passkey-list li', { timeout: 15_000 });
+}
