@@ -90,11 +90,12 @@ export class MailWorker {
     } catch (error) {
       const message = describe(error);
       if (mail.attempts >= config.maxAttempts) {
-        await repository.giveUp(mail.id, clock(), message);
+        await retryWhileUnavailable(() => repository.giveUp(mail.id, clock(), message));
         this.deps.onAttempt?.('failed', mail.attempts);
       } else {
         const wait = Math.min(MAX_BACKOFF_MS, config.retryBaseMs * 2 ** (mail.attempts - 1));
-        await repository.retryAt(mail.id, new Date(clock().getTime() + wait), message);
+        const at = new Date(clock().getTime() + wait);
+        await retryWhileUnavailable(() => repository.retryAt(mail.id, at, message));
         this.deps.onAttempt?.('retry', mail.attempts);
       }
       return;
