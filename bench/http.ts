@@ -30,7 +30,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { formatSummary, summarize, type CpuProfile } from './cpu-profile.js';
 import { openEngine, passedThrough } from './http/engines.js';
-import { cpuMicrosOf, DatabaseCpu, ROOT, runJsonChild, startCeiling, startSentinel, type Child } from './http/processes.js';
+import { cpuMicrosOf, DatabaseCpu, NODE_FLAGS, ROOT, runJsonChild, startCeiling, startSentinel, type Child } from './http/processes.js';
 import { formatComparison, formatResults, type Engine, type Machine, type Measurement, type RunResults } from './http/report.js';
 import * as scenarios from './http/scenarios.js';
 import { newSecrets, seed, type Seeded, type Secrets } from './http/seed.js';
@@ -237,6 +237,7 @@ async function machine(): Promise<Machine> {
     cpus: os.availableParallelism(),
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     node: process.version,
+    nodeFlags: NODE_FLAGS.join(' '),
     ...(postgres ? { postgres } : {}),
     pglite: version('@electric-sql/pglite'),
     fastify: version('fastify'),

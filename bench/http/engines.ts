@@ -10,7 +10,7 @@ import type { Engine } from './report.js';
 export function passedThrough(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && (name.startsWith('SENTINEL_') || name === 'UV_THREADpoolSize')) env[name] = value;
+    if (value !== undefined && (name.startsWith('SENTINEL_') || name === 'UV_THREADPOOL_SIZE')) env[name] = value;
   }
   return env;
 }

@@ -25,6 +25,20 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/**
+ * The Node flags the server runs with: those of `npm start` (package.json), unless
+ * BENCH_NODE_FLAGS names others ("" for none) to compare. The ceilings run with the same
+ * flags, so a runtime setting that speeds up the server is not counted as the server's own gain.
+ */
+export const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? startScriptFlags();
+
+function startScriptFlags(): string[] {
+  const { scripts } = JSON.parse(fs.readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: { start: string } };
+  const match = /^node((?:\s+--\S+)*)\s+dist\/cli\.js serve$/.exec(scripts.start);
+  if (!match) throw new Error(`package.json's start script is not "node [--flags] dist/cli.js serve": ${scripts.start}`);
+  return match[1]!.split(/\s+/).filter(Boolean);
+}
+
 const PROFILER = fileURLToPath(new URL('cpu-profiler.mjs', import.meta.url));
 
 /** Node arguments and environment that let the bench profile the measured run of a child (see cpu-profiler.mjs). */
@@ -41,7 +55,7 @@ export async function startSentinel(env: Record<string, string>, profileFile?: s
   const port = await freePort();
   const profiler = profiling(profileFile);
   const devNull = fs.openSync('/dev/null', 'w');
-  const child = spawn(process.execPath, [...profiler.args, 'dist/cli.js', 'serve'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...profiler.args, 'dist/cli.js', 'serve'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...profiler.env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', devNull, 'pipe'],
@@ -59,7 +73,7 @@ export async function startCeiling(args: string[], profileFile?: string): Promis
   const profiler = profiling(profileFile);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', ...profiler.args, 'bench/http/ceiling-server.ts', ...args, '--port', String(port)],
+    [...NODE_FLAGS, '--import', 'tsx', ...profiler.args, 'bench/http/ceiling-server.ts', ...args, '--port', String(port)],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...profiler.env },

@@ -25,6 +25,8 @@ export interface Machine {
   cpus: number;
   cpuModel: string;
   node: string;
+  /** The Node flags of the server and the ceilings (older runs: none recorded). */
+  nodeFlags?: string;
   postgres?: string;
   pglite: string;
   fastify: string;
@@ -109,7 +111,7 @@ export function formatResults(results: RunResults): string {
   const { machine, options } = results;
   const out: string[] = [
     `${options.users.toLocaleString('en')} users (${options.tokenUsers.toLocaleString('en')} with tokens), ${options.connections} connections, ` +
-      `${options.duration} s per path after ${options.warmup} s of warm-up; ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}; ` +
+      `${options.duration} s per path after ${options.warmup} s of warm-up; ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}${machine.nodeFlags ? ` ${machine.nodeFlags}` : ''}; ` +
       `load average ${machine.loadAverage.start[0]!.toFixed(2)} at start${machine.loadAverage.end ? `, ${machine.loadAverage.end[0]!.toFixed(2)} at end` : ''}`,
   ];
   for (const engine of options.engines) {
