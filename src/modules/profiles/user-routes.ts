@@ -38,10 +38,16 @@ function owner(request: FastifyRequest): Writer {
 /** The caller's own profiles, and the export of all their data. */
 export async function userProfileRoutes(app: TypedApp, { profileService, exportService }: UserProfileRoutesDeps): Promise<void> {
   // An app's OpenID Connect token (scope sentinel:profiles) reaches the user's profiles in that app only.
-  app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.config.auth !== 'appUser') return;
+  // A callback hook: the usual caller holds a user's own token, and passes without a promise.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.principal?.appId === undefined || request.routeOptions.config.auth !== 'appUser') return done();
     const appId = (request.params as { appid?: number }).appid ?? (request.body as { app_id?: number } | undefined)?.app_id;
-    if (appId !== undefined) assertAppAllowed(request, appId);
+    try {
+      if (appId !== undefined) assertAppAllowed(request, appId);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
 
   app.post(
