@@ -79,9 +79,9 @@ export function createServices({
   const rowChanges = new RowChangeFeed(database);
   rowChanges.watch('user', accountCache);
   rowChanges.watch('session', sessionCache);
-  const users = new UsersRepository(db, (id) => accountCache.forget(id));
-  const sessionsRepository = new SessionsRepository(db);
-  const audit = new AuditLog(db);
+  const users = new UsersRepository(db, database, (id) => accountCache.forget(id));
+  const sessionsRepository = new SessionsRepository(db, database);
+  const audit = new AuditLog(db, database);
   const webhooks = createWebhookServices({
     database,
     audit,

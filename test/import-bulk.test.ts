@@ -22,7 +22,7 @@ beforeAll(async () => {
   service = new UserImportService({
     db,
     repository: new ImportRepository(db),
-    audit: new AuditLog(db),
+    audit: new AuditLog(db, testDb.database),
     importer: passwordImporter(costCapsOf(loadConfig({}))),
   });
 });

@@ -183,7 +183,10 @@ async function openSharedPglite(socketDir: string, options: DatabaseOptions): Pr
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
     listen: async () => async () => {},
-    prepared: (statement, values) => runPrepared(pool, statement, values),
+    // Unnamed: every connection to the socket shares PGlite's one session, where a name
+    // prepared by one command would still exist when the next command prepares it.
+    prepared: async <T>(statement: PreparedStatement, values: unknown[]) =>
+      (await pool.query<T & pg.QueryResultRow>(statement.text, values)).rows,
     migrate: () => migratePg(drizzlePg({ client: pool }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: once(() => pool.end()),
   };

@@ -151,7 +151,7 @@ export class AccountService {
 
   /** A taken address is refused now (409), as an immediate change would be, rather than when the link is followed. */
   private async requestEmailChange(tx: Transaction, user: UserRow, newEmail: string, context: RequestContext): Promise<void> {
-    const { user: holder } = await this.deps.users.resolveLogin({ email: newEmail }, tx);
+    const holder = await this.deps.users.activeEmailHolder(newEmail, tx);
     if (holder && holder.id !== user.id) throw AccountErrors.emailTaken('Another account already uses this email');
     await this.mail.emailChangeRequested(tx, user, newEmail, context);
   }

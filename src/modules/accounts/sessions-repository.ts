@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../db/client.js';
+import { queryRows, type Database, type Executor, type PreparedStatement } from '../../db/client.js';
+import { columnList } from '../../db/columns.js';
 import { sessions, spentRefreshTokens, type SessionRow } from '../../db/schema.js';
 import type { SessionOwner } from './access-checks.js';
 import type { RevokedSessionSource } from './revocations.js';
@@ -38,11 +39,31 @@ export type SessionEndReason =
   | 'operator_revoked'
   | 'otp_reset_by_operator';
 
-export class SessionsRepository implements RevokedSessionSource {
-  constructor(private readonly db: Executor) {}
+const INSERT_SESSION: PreparedStatement = {
+  name: 'sessions_insert',
+  text: `INSERT INTO sessions (user_id, app_id, refresh_token_hash, refresh_expires_at, user_agent, ip)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  RETURNING ${columnList(sessions)}`,
+};
 
-  async insert(session: NewSession, executor: Executor = this.db): Promise<SessionRow> {
-    const [row] = await executor.insert(sessions).values(session).returning();
+export class SessionsRepository implements RevokedSessionSource {
+  constructor(
+    private readonly db: Executor,
+    private readonly driver: Pick<Database, 'prepared'>,
+  ) {}
+
+  /** In a transaction through Drizzle; otherwise (every login) straight through the driver. */
+  async insert(session: NewSession, executor?: Executor): Promise<SessionRow> {
+    if (executor) return (await executor.insert(sessions).values(session).returning())[0]!;
+    const { userId, appId, refreshTokenHash, refreshExpiresAt, userAgent, ip } = session;
+    const [row] = await this.driver.prepared<SessionRow>(INSERT_SESSION, [
+      userId,
+      appId,
+      refreshTokenHash,
+      refreshExpiresAt,
+      userAgent,
+      ip,
+    ]);
     return row!;
   }
 

@@ -1,5 +1,6 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import type { Database, Executor, PreparedStatement } from '../../db/client.js';
+import { columnList } from '../../db/columns.js';
 import { users, type NewUserRow, type UserRow } from '../../db/schema.js';
 import type { AccountSnapshot } from './access-checks.js';
 
@@ -27,6 +28,15 @@ const accountColumns = {
   deletedAt: users.deletedAt,
 };
 
+/** The account a login name names (none: one row of nulls), and the name as the lookup compared it. */
+const resolveLoginBy = (column: 'email' | 'username'): PreparedStatement => ({
+  name: `users_resolve_login_by_${column}`,
+  text: `SELECT lower($1::text) AS canonical, ${columnList(users, 'u')}
+  FROM (VALUES (1)) AS login (one)
+  LEFT JOIN users u ON lower(u.${column}) = lower($1::text) AND u.deleted_at IS NULL`,
+});
+const RESOLVE_LOGIN = { email: resolveLoginBy('email'), username: resolveLoginBy('username') };
+
 /**
  * SQL for the users table. Lookups by email and username are case-insensitive (the unique
  * indexes are on lower()). `changed` hears of each user this process changes as soon as the
@@ -36,6 +46,7 @@ const accountColumns = {
 export class UsersRepository {
   constructor(
     private readonly db: Executor,
+    private readonly driver: Pick<Database, 'prepared'>,
     private readonly changed: (id: string) => void = () => {},
   ) {}
 
@@ -68,17 +79,24 @@ export class UsersRepository {
    * database's lower(), which also makes `İ` an `i`). The lockout keys unknown names on
    * that very form, so its idea of "the same name" is exactly the lookup's.
    */
-  async resolveLogin(
-    login: { email?: string; username?: string },
-    executor: Executor = this.db,
-  ): Promise<{ user: UserRow | undefined; canonical: string }> {
+  async resolveLogin(login: { email?: string; username?: string }): Promise<{ user: UserRow | undefined; canonical: string }> {
     const name = login.email ?? login.username ?? '';
-    const column = login.email !== undefined ? users.email : users.username;
+    // Straight through the driver: every login runs it, and Drizzle's query building was a
+    // fifth of a login's main-thread time (docs/benchmarks.md).
+    const statement = login.email !== undefined ? RESOLVE_LOGIN.email : RESOLVE_LOGIN.username;
+    const [row] = await this.driver.prepared<{ canonical: string } & { [K in keyof UserRow]: UserRow[K] | null }>(statement, [name]);
+    if (!row) return { user: undefined, canonical: name };
+    const { canonical, ...user } = row;
+    return { user: user.id === null ? undefined : (user as UserRow), canonical };
+  }
+
+  /** The active account that uses this address, compared as logins compare it (lower()). */
+  async activeEmailHolder(email: string, executor: Executor = this.db): Promise<UserRow | undefined> {
     const [row] = await executor
-      .select({ canonical: sql<string>`lower(${name}::text)`, user: users })
-      .from(sql`(VALUES (1)) AS login (one)`)
-      .leftJoin(users, and(eq(sql`lower(${column})`, lower(name)), isNull(users.deletedAt)));
-    return { user: row?.user ?? undefined, canonical: row?.canonical ?? name };
+      .select()
+      .from(users)
+      .where(and(eq(sql`lower(${users.email})`, lower(email)), isNull(users.deletedAt)));
+    return row;
   }
 
   /** A new email address (not a change of letter case only) is unverified unless `changes` says otherwise. */

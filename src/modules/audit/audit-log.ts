@@ -1,4 +1,4 @@
-import type { Executor } from '../../db/client.js';
+import type { Database, Executor, PreparedStatement } from '../../db/client.js';
 import { auditEvents } from '../../db/schema.js';
 import type { RequestContext } from '../../http/request-context.js';
 
@@ -89,12 +89,28 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
+const INSERT_EVENT: PreparedStatement = {
+  name: 'audit_events_insert',
+  text: `INSERT INTO audit_events (action, actor_user_id, target_user_id, app_id, ip, user_agent, detail)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+};
+
 /** Appends to the audit_events table (which refuses updates and deletes). */
 export class AuditLog {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly driver: Pick<Database, 'prepared'>,
+  ) {}
 
-  async record(event: AuditEvent, context: RequestContext | undefined, executor: Executor = this.db): Promise<void> {
-    await executor.insert(auditEvents).values(rowOf(event, context));
+  /** In a transaction through Drizzle; otherwise (every login records one) straight through the driver. */
+  async record(event: AuditEvent, context: RequestContext | undefined, executor?: Executor): Promise<void> {
+    const row = rowOf(event, context);
+    if (executor) {
+      await executor.insert(auditEvents).values(row);
+      return;
+    }
+    const { action, actorUserId, targetUserId, appId, ip, userAgent, detail } = row;
+    await this.driver.prepared(INSERT_EVENT, [action, actorUserId, targetUserId, appId, ip, userAgent, JSON.stringify(detail)]);
   }
 
   /** Several events of one context in one statement (batch jobs). */

@@ -1,0 +1,101 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents } from '../src/db/schema.js';
+import { SessionsRepository } from '../src/modules/accounts/sessions-repository.js';
+import { UsersRepository } from '../src/modules/accounts/users-repository.js';
+import { AuditLog } from '../src/modules/audit/audit-log.js';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+
+/*
+ * A login's three statements run straight through the driver (Database.prepared), outside
+ * Drizzle; in a transaction they still go through Drizzle. Both must read and write the same
+ * rows, with the same keys and types (Dates, not strings), on both engines.
+ */
+let testDb: TestDatabase;
+let users: UsersRepository;
+let sessions: SessionsRepository;
+let audit: AuditLog;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  const { db } = testDb.database;
+  users = new UsersRepository(db, testDb.database);
+  sessions = new SessionsRepository(db, testDb.database);
+  audit = new AuditLog(db, testDb.database);
+});
+afterAll(() => testDb.drop());
+
+const newUser = (name: string) => ({
+  username: name,
+  email: `${name}@Example.com`,
+  passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+});
+
+describe('the login lookup', () => {
+  it('finds the account by email or username in any letter case, as the row Drizzle reads', async () => {
+    const stored = await users.insert(newUser('Casey'));
+    const byEmail = await users.resolveLogin({ email: 'CASEY@example.COM' });
+    const byName = await users.resolveLogin({ username: 'casey' });
+    expect(byEmail).toEqual({ user: await users.findById(stored.id), canonical: 'casey@example.com' });
+    expect(byName).toEqual({ user: stored, canonical: 'casey' });
+    expect(byEmail.user!.createdAt).toBeInstanceOf(Date);
+    expect(byEmail.user!.deletedAt).toBeNull();
+  });
+
+  it('answers no account, and the name as compared, for an unknown or deleted account', async () => {
+    expect(await users.resolveLogin({ email: 'Nobody@Example.com' })).toEqual({ user: undefined, canonical: 'nobody@example.com' });
+    const gone = await users.insert(newUser('gone'));
+    await users.softDelete(gone.id);
+    expect((await users.resolveLogin({ username: 'GONE' })).user).toBeUndefined();
+    expect(await users.activeEmailHolder('GONE@example.com')).toBeUndefined();
+    expect((await users.activeEmailHolder('CASEY@example.com'))?.username).toBe('Casey');
+  });
+});
+
+describe('a new session', () => {
+  it('is stored and answered alike through the driver and in a transaction', async () => {
+    const user = await users.insert(newUser('sessions'));
+    const values = {
+      userId: user.id,
+      appId: null,
+      refreshExpiresAt: new Date('2030-01-02T03:04:05.678Z'),
+      userAgent: 'test agent',
+      ip: '192.0.2.1',
+    };
+    const direct = await sessions.insert({ ...values, refreshTokenHash: 'a'.repeat(64) });
+    const inTransaction = await testDb.database.db.transaction((tx) =>
+      sessions.insert({ ...values, refreshTokenHash: 'b'.repeat(64) }, tx),
+    );
+    expect(direct).toEqual(await sessions.findById(direct.id));
+    expect(direct).toEqual({ ...inTransaction, id: direct.id, refreshTokenHash: 'a'.repeat(64), createdAt: direct.createdAt });
+    expect(direct.refreshExpiresAt).toEqual(values.refreshExpiresAt);
+    expect(direct.createdAt).toBeInstanceOf(Date);
+  });
+});
+
+describe('an audit event', () => {
+  it('is stored alike through the driver and in a transaction, detail as JSON', async () => {
+    const user = await users.insert(newUser('audited'));
+    const event = {
+      action: 'login.succeeded',
+      actorUserId: user.id,
+      targetUserId: user.id,
+      detail: { session_id: 'x', n: [1, { a: null }] },
+    } as const;
+    const context = { ip: '192.0.2.7', userAgent: 'agent', appId: null };
+    await audit.record(event, context);
+    await testDb.database.db.transaction((tx) => audit.record(event, context, tx));
+    const rows = await testDb.database.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, user.id)).orderBy(auditEvents.id);
+    expect(rows).toHaveLength(2);
+    const [direct, transactional] = rows.map(({ id: _id, occurredAt: _at, ...row }) => row);
+    expect(direct).toEqual(transactional);
+    expect(direct).toEqual({
+      action: 'login.succeeded',
+      actorUserId: user.id,
+      targetUserId: user.id,
+      appId: null,
+      ip: '192.0.2.7',
+      userAgent: 'agent',
+      detail: event.detail,
+    });
+  });
+});
