@@ -36,6 +36,25 @@ describe.runIf(testEngine === 'postgres')('a PostgreSQL connection lost under lo
 
   const terminateAll = () => terminateConnections(admin, t.databaseUrl!);
 
+  /**
+   * Terminates all of the app's connections `rounds` times, 250 ms apart, while `load` runs
+   * until `storming()` turns false; answers how many connections were terminated.
+   */
+  const underTerminations = async (rounds: number, load: (storming: () => boolean) => Promise<unknown>) => {
+    let storming = true;
+    let terminated = 0;
+    const storm = (async () => {
+      for (let round = 0; round < rounds; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        terminated += await terminateAll();
+      }
+      storming = false;
+    })();
+    await load(() => storming);
+    await storm;
+    return terminated;
+  };
+
   /** A request that has not answered within 10 s hangs: the test fails instead of waiting. */
   const answer = <T>(request: Promise<T>): Promise<T> =>
     Promise.race([request, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('the request hung')), 10_000))]);
@@ -114,23 +133,15 @@ describe.runIf(testEngine === 'postgres')('a PostgreSQL connection lost under lo
       }),
     );
 
-    let storming = true;
-    let terminated = 0;
-    const storm = (async () => {
-      for (let round = 0; round < 10; round++) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        terminated += await terminateAll();
-      }
-      storming = false;
-    })();
-    await Promise.all(
-      clients.map(async (client, i) => {
-        for (let n = 0; storming; n++) {
-          await (n % 2 === 0 ? mergePatch(client, `key${n}`, i * 1000 + n) : refresh(client));
-        }
-      }),
+    const terminated = await underTerminations(10, (storming) =>
+      Promise.all(
+        clients.map(async (client, i) => {
+          for (let n = 0; storming(); n++) {
+            await (n % 2 === 0 ? mergePatch(client, `key${n}`, i * 1000 + n) : refresh(client));
+          }
+        }),
+      ),
     );
-    await storm;
 
     const failures = answers.filter((response) => response.status !== 200);
     expect(terminated).toBeGreaterThan(0);
@@ -158,6 +169,62 @@ describe.runIf(testEngine === 'postgres')('a PostgreSQL connection lost under lo
       );
       expect(row!.profile_data).toMatchObject(client.acknowledged);
     }
+  });
+
+  it('POST /auth/login and GET /user/profiles/:appid (statements outside Drizzle): 200 or 503, recovery, and no session without its login event', async () => {
+    const readers = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const user = await t.registerUser();
+        const session = await t.login(user);
+        await t.call('POST', '/user/profiles/create', { token: session.token, body: { app_id: appId, profile_data: { n: i } } });
+        return { user, token: session.token, n: i };
+      }),
+    );
+    const logIn = async (reader: (typeof readers)[number]) => {
+      const response = await answer(t.call('POST', '/auth/login', { body: { email: reader.user.email, password: reader.user.password } }));
+      if (response.status === 200) reader.token = response.body.token;
+      return response;
+    };
+    const readProfiles = async (reader: (typeof readers)[number]) => {
+      const response = await answer(t.call('GET', `/user/profiles/${appId}`, { token: reader.token }));
+      if (response.status === 200) expect(response.body.profiles.map((p: any) => p.profile_data)).toEqual([{ n: reader.n }]);
+      return response;
+    };
+
+    const seen: TestResponse[] = [];
+    const terminated = await underTerminations(8, (storming) =>
+      Promise.all(
+        readers.map(async (reader) => {
+          for (let n = 0; storming(); n++) seen.push(await (n % 3 === 0 ? logIn(reader) : readProfiles(reader)));
+        }),
+      ),
+    );
+
+    const failures = seen.filter((response) => response.status !== 200);
+    expect(terminated).toBeGreaterThan(0);
+    expect(failures.length).toBeGreaterThan(0);
+    for (const response of failures) {
+      expect(response.status, response.text).toBe(503);
+      expect(response.body.type).toBe('urn:sentinel:problem:database_unavailable');
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    }
+
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const reader of readers) {
+      expect((await logIn(reader)).status).toBe(200);
+      expect((await readProfiles(reader)).status).toBe(200);
+    }
+    // A login's session and its login.succeeded event commit together or not at all.
+    const [orphans] = await queryRows<{ count: number }>(
+      t.database.db,
+      sql`SELECT count(*)::int AS count FROM sessions s
+          WHERE s.user_id IN (${sql.join(
+            readers.map((reader) => sql`${reader.user.id}::uuid`),
+            sql`, `,
+          )})
+            AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.action = 'login.succeeded' AND a.detail->>'session_id' = s.id::text)`,
+    );
+    expect(orphans!.count).toBe(0);
   });
 });
 

@@ -52,7 +52,7 @@ describe('the login lookup', () => {
 });
 
 describe('a new session', () => {
-  it('is stored and answered alike through the driver and in a transaction', async () => {
+  it('is stored and answered alike through the driver and in a transaction, with its login event in the same statement', async () => {
     const user = await users.insert(newUser('sessions'));
     const values = {
       userId: user.id,
@@ -61,7 +61,7 @@ describe('a new session', () => {
       userAgent: 'test agent',
       ip: '192.0.2.1',
     };
-    const direct = await sessions.insert({ ...values, refreshTokenHash: 'a'.repeat(64) });
+    const direct = await sessions.insertWithLoginEvent({ ...values, refreshTokenHash: 'a'.repeat(64) }, { second_factor: 'totp' });
     const inTransaction = await testDb.database.db.transaction((tx) =>
       sessions.insert({ ...values, refreshTokenHash: 'b'.repeat(64) }, tx),
     );
@@ -69,6 +69,19 @@ describe('a new session', () => {
     expect(direct).toEqual({ ...inTransaction, id: direct.id, refreshTokenHash: 'a'.repeat(64), createdAt: direct.createdAt });
     expect(direct.refreshExpiresAt).toEqual(values.refreshExpiresAt);
     expect(direct.createdAt).toBeInstanceOf(Date);
+
+    const events = await testDb.database.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, user.id));
+    expect(events.map(({ id: _id, occurredAt: _at, ...event }) => event)).toEqual([
+      {
+        action: 'login.succeeded',
+        actorUserId: user.id,
+        targetUserId: user.id,
+        appId: null,
+        ip: '192.0.2.1',
+        userAgent: 'test agent',
+        detail: { second_factor: 'totp', session_id: direct.id },
+      },
+    ]);
   });
 });
 
@@ -76,7 +89,7 @@ describe('an audit event', () => {
   it('is stored alike through the driver and in a transaction, detail as JSON', async () => {
     const user = await users.insert(newUser('audited'));
     const event = {
-      action: 'login.succeeded',
+      action: 'login.failed',
       actorUserId: user.id,
       targetUserId: user.id,
       detail: { session_id: 'x', n: [1, { a: null }] },
@@ -89,7 +102,7 @@ describe('an audit event', () => {
     const [direct, transactional] = rows.map(({ id: _id, occurredAt: _at, ...row }) => row);
     expect(direct).toEqual(transactional);
     expect(direct).toEqual({
-      action: 'login.succeeded',
+      action: 'login.failed',
       actorUserId: user.id,
       targetUserId: user.id,
       appId: null,

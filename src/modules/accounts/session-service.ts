@@ -6,7 +6,7 @@ import { inTransaction, type Transaction } from '../../db/transaction.js';
 import type { Principal } from '../../http/auth.js';
 import { HttpErrors } from '../../http/errors.js';
 import type { RequestContext } from '../../http/request-context.js';
-import { LOGIN_FAILED, type AuditLog } from '../audit/audit-log.js';
+import { LOGIN_FAILED, LOGIN_SUCCEEDED, type AuditLog } from '../audit/audit-log.js';
 import type { AccountSnapshot } from './access-checks.js';
 import type { ChangeAwareCache } from './change-aware-cache.js';
 import { AccountErrors } from './errors.js';
@@ -94,16 +94,14 @@ export class SessionService {
       const { otpToken } = await this.deps.secondFactor.begin(user, context);
       return { kind: 'otp_required', otpToken };
     }
-    const session = await this.startSession(user, context);
-    await audit.record(
-      { action: 'login.succeeded', actorUserId: user.id, targetUserId: user.id, detail: { session_id: session.sessionId } },
-      context,
-    );
-    return { kind: 'session', session };
+    return { kind: 'session', session: await this.startSession(user, context) };
   }
 
-  /** Opens a session for a user whose credentials have been checked. */
-  async startSession(user: UserRow, context: RequestContext): Promise<IssuedSession> {
+  /**
+   * Opens a session for a user whose credentials have been checked, and records its
+   * `login.succeeded` event (detail: the session's id and `loginDetail`) in the same commit.
+   */
+  async startSession(user: UserRow, context: RequestContext, loginDetail: Record<string, unknown> = {}): Promise<IssuedSession> {
     const refreshToken = randomSecret();
     const values = {
       userId: user.id,
@@ -113,13 +111,15 @@ export class SessionService {
       userAgent: context.userAgent,
       ip: context.ip,
     };
-    const { sessions, events } = this.deps;
+    const { sessions, events, audit } = this.deps;
     // The transaction is there only so that session.created commits with the session: a login
-    // nobody subscribes to is one INSERT (WebhookSubscriptions says when that is sure).
+    // nobody subscribes to is one statement (WebhookSubscriptions says when that is sure).
     const row = !events.mayReceive('session.created')
-      ? await sessions.insert(values)
+      ? await sessions.insertWithLoginEvent(values, loginDetail)
       : await this.deps.db.transaction(async (tx) => {
           const inserted = await sessions.insert(values, tx);
+          const detail = { ...loginDetail, session_id: inserted.id };
+          await audit.record({ action: LOGIN_SUCCEEDED, actorUserId: user.id, targetUserId: user.id, detail }, context, tx);
           await events.emit(tx, { type: 'session.created', data: { session_id: inserted.id, user_id: user.id, app_id: inserted.appId } });
           return inserted;
         });

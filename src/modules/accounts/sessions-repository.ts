@@ -2,6 +2,7 @@ import { and, desc, eq, gt, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { queryRows, type Database, type Executor, type PreparedStatement } from '../../db/client.js';
 import { columnList } from '../../db/columns.js';
 import { sessions, spentRefreshTokens, type SessionRow } from '../../db/schema.js';
+import { LOGIN_SUCCEEDED } from '../audit/audit-log.js';
 import type { SessionOwner } from './access-checks.js';
 import type { RevokedSessionSource } from './revocations.js';
 
@@ -39,11 +40,24 @@ export type SessionEndReason =
   | 'operator_revoked'
   | 'otp_reset_by_operator';
 
-const INSERT_SESSION: PreparedStatement = {
-  name: 'sessions_insert',
-  text: `INSERT INTO sessions (user_id, app_id, refresh_token_hash, refresh_expires_at, user_agent, ip)
-  VALUES ($1, $2, $3, $4, $5, $6)
-  RETURNING ${columnList(sessions)}`,
+/**
+ * A session and its `login.succeeded` event in one statement: both commit or neither does (a
+ * connection lost between two statements used to leave sessions nobody saw open), and a login
+ * pays one round trip and one commit for both. The event's app, address and agent are the
+ * session's; its detail is $7 with the session's id added.
+ */
+const INSERT_SESSION_WITH_LOGIN_EVENT: PreparedStatement = {
+  name: 'sessions_insert_with_login_event',
+  text: `WITH inserted AS (
+    INSERT INTO sessions (user_id, app_id, refresh_token_hash, refresh_expires_at, user_agent, ip)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    RETURNING *
+  ), audited AS (
+    INSERT INTO audit_events (action, actor_user_id, target_user_id, app_id, ip, user_agent, detail)
+    SELECT '${LOGIN_SUCCEEDED}', user_id, user_id, app_id, ip, user_agent, $7::jsonb || jsonb_build_object('session_id', id)
+    FROM inserted
+  )
+  SELECT ${columnList(sessions)} FROM inserted`,
 };
 
 export class SessionsRepository implements RevokedSessionSource {
@@ -52,19 +66,24 @@ export class SessionsRepository implements RevokedSessionSource {
     private readonly driver: Pick<Database, 'prepared'>,
   ) {}
 
-  /** In a transaction through Drizzle; otherwise (every login) straight through the driver. */
-  async insert(session: NewSession, executor?: Executor): Promise<SessionRow> {
-    if (executor) return (await executor.insert(sessions).values(session).returning())[0]!;
+  /** Opens a session and records its login (see INSERT_SESSION_WITH_LOGIN_EVENT), straight through the driver. */
+  async insertWithLoginEvent(session: NewSession, loginDetail: Record<string, unknown>): Promise<SessionRow> {
     const { userId, appId, refreshTokenHash, refreshExpiresAt, userAgent, ip } = session;
-    const [row] = await this.driver.prepared<SessionRow>(INSERT_SESSION, [
+    const [row] = await this.driver.prepared<SessionRow>(INSERT_SESSION_WITH_LOGIN_EVENT, [
       userId,
       appId,
       refreshTokenHash,
       refreshExpiresAt,
       userAgent,
       ip,
+      JSON.stringify(loginDetail),
     ]);
     return row!;
+  }
+
+  /** Opens a session in a transaction that commits what goes with it (its audit event, a webhook event). */
+  async insert(session: NewSession, executor: Executor): Promise<SessionRow> {
+    return (await executor.insert(sessions).values(session).returning())[0]!;
   }
 
   async ownerOf(id: string): Promise<SessionOwner | undefined> {

@@ -78,6 +78,8 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** A wrong TOTP or recovery code, or a wrong password given as a TOTP proof (see docs/totp.md). */
 export const OTP_FAILED = 'otp.failed' satisfies AuditAction;
+/** A session opened by a login of any kind (password, second factor, passkey). */
+export const LOGIN_SUCCEEDED = 'login.succeeded' satisfies AuditAction;
 /** A wrong password or unknown login name at POST /auth/login. */
 export const LOGIN_FAILED = 'login.failed' satisfies AuditAction;
 
@@ -102,7 +104,7 @@ export class AuditLog {
     private readonly driver: Pick<Database, 'prepared'>,
   ) {}
 
-  /** In a transaction through Drizzle; otherwise (every login records one) straight through the driver. */
+  /** In a transaction through Drizzle; otherwise (every failed login records one) straight through the driver. */
   async record(event: AuditEvent, context: RequestContext | undefined, executor?: Executor): Promise<void> {
     const row = rowOf(event, context);
     if (executor) {

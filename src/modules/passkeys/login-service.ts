@@ -140,17 +140,7 @@ export class PasskeyLoginService {
       await this.failed(user, 'not_an_operator', context, passkey.id);
       throw HttpErrors.forbidden('Only operators sign in to the console');
     }
-    const session = await this.deps.sessions.startSession(user, context);
-    await audit.record(
-      {
-        action: 'login.succeeded',
-        actorUserId: user.id,
-        targetUserId: user.id,
-        detail: { session_id: session.sessionId, method: 'passkey', passkey_id: passkey.id },
-      },
-      context,
-    );
-    return session;
+    return this.deps.sessions.startSession(user, context, { method: 'passkey', passkey_id: passkey.id });
   }
 
   private async check(user: UserRow, passkey: PasskeyRow, challenge: string, credential: AuthenticationResponseJSON): Promise<Check> {

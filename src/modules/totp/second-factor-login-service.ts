@@ -66,20 +66,11 @@ export class SecondFactorLoginService {
       );
     }
 
-    const session = await this.deps.sessions.startSession(user, context);
+    const session = await this.deps.sessions.startSession(user, context, { second_factor: check.method });
     if (check.method === 'recovery_code') {
       const remaining = await this.deps.totp.countUnusedRecoveryCodes(user.id);
       await audit.record({ action: 'otp.recovery_code_used', actorUserId: user.id, targetUserId: user.id, detail: { remaining } }, context);
     }
-    await audit.record(
-      {
-        action: 'login.succeeded',
-        actorUserId: user.id,
-        targetUserId: user.id,
-        detail: { session_id: session.sessionId, second_factor: check.method },
-      },
-      context,
-    );
     return session;
   }
 }
