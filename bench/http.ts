@@ -83,7 +83,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  * otherwise a loaded machine's short warm-up leaves first-time token checks (a signature check
  * and two row reads each) in the measured run, which a server in service pays once per token.
  */
-async function drive(child: Child, requests: scenarios.RequestList, databaseCpu?: DatabaseCpu, cover = 0) {
+async function drive(child: Child, requests: scenarios.RequestList, databaseCpu?: DatabaseCpu, cover = 0, duration = DURATION) {
   const settings = { url: child.url, connections: CONNECTIONS, timeout: 10 };
   if (cover > 0) await autocannon({ ...settings, amount: cover, requests: requests() });
   if (WARMUP > 0) {
@@ -97,7 +97,7 @@ async function drive(child: Child, requests: scenarios.RequestList, databaseCpu?
   const server0 = cpuMicrosOf(child.pid);
   const database0 = await databaseCpu?.snapshot();
   const loadGenerator0 = process.cpuUsage();
-  const result = await autocannon({ ...settings, duration: DURATION, requests: requests() });
+  const result = await autocannon({ ...settings, duration, requests: requests() });
   const loadGenerator = process.cpuUsage(loadGenerator0);
   const server1 = cpuMicrosOf(child.pid);
   const database1 = await databaseCpu?.snapshot();
@@ -150,18 +150,17 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
       log(describe(measurement));
     };
     /** With --profile, the child's main thread is profiled during the measured run; the summary joins the measurement. */
-    const profiled = async (
+    const measure = async (
       id: string,
       start: (profileFile?: string) => Promise<Child>,
       requests: scenarios.RequestList,
-      databaseCpu?: DatabaseCpu,
-      cover = 0,
-    ) => {
-      const file = options.profile ? path.join(PROFILE_DIR, `${engine}-${id.replace('@', '-')}.cpuprofile`) : undefined;
+      { databaseCpu, cover = 0, duration = DURATION, profile = options.profile }: MeasureOptions = {},
+    ): Promise<Measurement> => {
+      const file = profile ? path.join(PROFILE_DIR, `${engine}-${id.replace('@', '-')}.cpuprofile`) : undefined;
       const child = await start(file);
       let measured;
       try {
-        measured = await drive(child, requests, databaseCpu, cover);
+        measured = await drive(child, requests, databaseCpu, cover, duration);
       } finally {
         await child.stop();
       }
@@ -170,10 +169,30 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
         measurement.profile = summarize(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, 25);
         log(`${engine} ${id}: profile (${path.relative(ROOT, file)})\n${formatSummary(measurement.profile)}`);
       }
-      record(measurement);
+      return measurement;
     };
-    const ceiling = (id: string, args: string[], requests: scenarios.RequestList) =>
-      profiled(id, (file) => startCeiling(args, file), requests, args[0] === 'pg' ? setup.databaseCpu : undefined);
+    /**
+     * A ceiling in two halves of a path's duration, one right before the paths it bounds and
+     * one right after, recorded as one (all answers over all seconds): the machine's speed
+     * drifts (up to 2x within a day here), and a ceiling taken on one side of its paths only
+     * moved their ratios by a tenth between runs. `halves` keeps both rates, to show the drift.
+     */
+    const bracketed = async (half: (duration: number, first: boolean) => Promise<Measurement>, paths: () => Promise<void>) => {
+      const duration = DURATION / 2;
+      const first = await half(duration, true);
+      await paths();
+      record(combined(first, await half(duration, false)));
+    };
+    const ceiling = (id: string, args: string[], requests: scenarios.RequestList, paths: () => Promise<void>) =>
+      bracketed(
+        (duration, first) =>
+          measure(id, (file) => startCeiling(args, file), requests, {
+            databaseCpu: args[0] === 'pg' ? setup.databaseCpu : undefined,
+            duration,
+            profile: options.profile && first,
+          }),
+        paths,
+      );
     const sentinel = (id: string, requests: scenarios.RequestList) => {
       const env = {
         ...passedThrough(),
@@ -185,42 +204,80 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
       };
       // The read paths are measured in their steady state: every token user seen once (see drive).
       const cover = /^(verify|profile-list)/.test(id) ? TOKEN_USERS : 0;
-      return profiled(id, (file) => startSentinel(env, file), requests, setup.databaseCpu, cover);
+      return measure(id, (file) => startSentinel(env, file), requests, { databaseCpu: setup.databaseCpu, cover }).then(record);
     };
     const wanted = (...ids: string[]) => ids.some((id) => ONLY.includes(id));
 
     // Each ceiling right before the paths it bounds, so the machine's load drifts least between them.
-    if (wanted('verify', 'verify@warn')) await ceiling('bare', ['bare'], scenarios.bare(seeded));
-    if (wanted('verify')) await sentinel('verify', scenarios.verify(seeded));
-    if (wanted('verify@warn')) await sentinel('verify@warn', scenarios.verify(seeded));
-    if (wanted('profile-list', 'profile-list@warn')) await ceiling('direct-query', setup.ceilingArgs, scenarios.directQuery(seeded));
-    if (wanted('profile-list')) await sentinel('profile-list', scenarios.profileList(seeded));
-    if (wanted('profile-list@warn')) await sentinel('profile-list@warn', scenarios.profileList(seeded));
+    if (wanted('verify', 'verify@warn'))
+      await ceiling('bare', ['bare'], scenarios.bare(seeded), async () => {
+        if (wanted('verify')) await sentinel('verify', scenarios.verify(seeded));
+        if (wanted('verify@warn')) await sentinel('verify@warn', scenarios.verify(seeded));
+      });
+    if (wanted('profile-list', 'profile-list@warn'))
+      await ceiling('direct-query', setup.ceilingArgs, scenarios.directQuery(seeded), async () => {
+        if (wanted('profile-list')) await sentinel('profile-list', scenarios.profileList(seeded));
+        if (wanted('profile-list@warn')) await sentinel('profile-list@warn', scenarios.profileList(seeded));
+      });
     if (wanted('profile-patch')) await sentinel('profile-patch', scenarios.profilePatch(seeded));
     if (wanted('profile-create')) await sentinel('profile-create', scenarios.profileCreate(seeded));
-    if (wanted('login')) {
-      const result = await runJsonChild<{ perSecond: number; hashes: number; seconds: number; cpuMicros: number }>(
-        'bench/http/argon2-rate.ts',
-        ['--duration', String(DURATION), '--concurrency', String(CONNECTIONS)],
+    if (wanted('login'))
+      await bracketed(
+        async (duration) => {
+          const result = await runJsonChild<{ perSecond: number; hashes: number; seconds: number; cpuMicros: number }>(
+            'bench/http/argon2-rate.ts',
+            ['--duration', String(duration), '--concurrency', String(CONNECTIONS)],
+          );
+          return {
+            id: 'argon2',
+            engine,
+            perSecond: result.perSecond,
+            ok: result.hashes,
+            non2xx: 0,
+            errors: 0,
+            timeouts: 0,
+            seconds: result.seconds,
+            cpuMicrosPerRequest: { server: result.cpuMicros / result.hashes },
+          };
+        },
+        () => sentinel('login', scenarios.login(seeded, secrets.SENTINEL_API_KEY)),
       );
-      record({
-        id: 'argon2',
-        engine,
-        perSecond: result.perSecond,
-        ok: result.hashes,
-        non2xx: 0,
-        errors: 0,
-        timeouts: 0,
-        seconds: result.seconds,
-        cpuMicrosPerRequest: { server: result.cpuMicros / result.hashes },
-      });
-      await sentinel('login', scenarios.login(seeded, secrets.SENTINEL_API_KEY));
-    }
     if (wanted('refresh')) await sentinel('refresh', scenarios.refresh(seeded));
     return measurements;
   } finally {
     await setup.cleanup();
   }
+}
+
+interface MeasureOptions {
+  databaseCpu?: DatabaseCpu | undefined;
+  cover?: number;
+  duration?: number;
+  profile?: boolean;
+}
+
+/** Two halves of one ceiling as one measurement: rates over the total, CPU weighted by answers, the worse latency. */
+function combined(first: Measurement, second: Measurement): Measurement {
+  const ok = first.ok + second.ok;
+  const seconds = first.seconds + second.seconds;
+  const cpu = (key: keyof Measurement['cpuMicrosPerRequest']) => {
+    const [a, b] = [first.cpuMicrosPerRequest[key], second.cpuMicrosPerRequest[key]];
+    return a === undefined || b === undefined || ok === 0 ? undefined : (a * first.ok + b * second.ok) / ok;
+  };
+  const worse = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.max(a, b));
+  return {
+    ...first,
+    perSecond: ok / seconds,
+    p50Ms: worse(first.p50Ms, second.p50Ms),
+    p99Ms: worse(first.p99Ms, second.p99Ms),
+    ok,
+    non2xx: first.non2xx + second.non2xx,
+    errors: first.errors + second.errors,
+    timeouts: first.timeouts + second.timeouts,
+    seconds,
+    cpuMicrosPerRequest: { server: cpu('server'), database: cpu('database'), loadGenerator: cpu('loadGenerator') },
+    halves: [first.perSecond, second.perSecond],
+  };
 }
 
 async function machine(): Promise<Machine> {

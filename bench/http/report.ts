@@ -17,6 +17,8 @@ export interface Measurement {
   seconds: number;
   /** CPU per successful request, in microseconds, by process (all threads). */
   cpuMicrosPerRequest: { server?: number; database?: number; loadGenerator?: number };
+  /** A ceiling: its rate in the half measured before its paths and in the half after (runs before 2026-12-01 have none). */
+  halves?: [number, number];
   /** With --profile: where the server's main thread spent its time during the run. */
   profile?: ProfileSummary;
 }
@@ -116,7 +118,7 @@ export function formatResults(results: RunResults): string {
   ];
   for (const engine of options.engines) {
     const rows: string[][] = [
-      ['path', 'req/s', 'per core', 'p50', 'p99', 'non-2xx', 'ceiling', 'ceiling/s', 'ratio', 'target (PostgreSQL)'],
+      ['path', 'req/s', 'per core', 'p50', 'p99', 'non-2xx', 'ceiling', 'ceiling/s (before / after)', 'ratio', 'target (PostgreSQL)'],
     ];
     const cpuRows: string[][] = [['path', 'server', 'database', 'load generator']];
     for (const spec of PATHS) {
@@ -132,7 +134,7 @@ export function formatResults(results: RunResults): string {
         ms(measured.p99Ms),
         int(measured.non2xx + measured.errors + measured.timeouts),
         spec.ceiling ? CEILINGS[spec.ceiling]!.label(engine) : '',
-        ceiling ? perSecond(ceiling.perSecond) : '',
+        ceiling ? `${perSecond(ceiling.perSecond)}${ceiling.halves ? ` (${ceiling.halves.map(perSecond).join(' / ')})` : ''}` : '',
         ratio === undefined ? '' : ratio.toFixed(3),
         verdict(engine, spec, measured, ratio),
       ]);
