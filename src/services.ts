@@ -114,7 +114,7 @@ export function createServices({
       warn: onWarning ?? (() => {}),
     }),
   );
-  const attemptCounters = new AttemptCounters(db, onBackgroundError);
+  const attemptCounters = new AttemptCounters(db, database, onBackgroundError);
   // One per-account lockout for every way of signing in (passwords here, passkeys below).
   const loginLockout = new AttemptLimiter(
     attemptCounters,
