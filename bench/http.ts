@@ -11,7 +11,8 @@
  *   npm run bench -- --compare old.json new.json      (no run: prints two saved runs side by side)
  *
  * Paths (--only): verify, profile-list, profile-patch, profile-create, login, refresh; with
- * `@warn` (verify@warn, profile-list@warn) the same path with the log level at warn.
+ * `@warn` (verify@warn, profile-list@warn) the same path with the log level at warn;
+ * login@lockout is login with the failed-login lockout on, as it is by default.
  * --profile samples each server's main thread during the measured run (bench/http/cpu-profiler.mjs)
  * and prints where its time went, per path; the .cpuprofile files stay in .bench/ for DevTools.
  * Results go to .bench/results-<timestamp>.json.
@@ -66,7 +67,17 @@ const WARMUP = Number(options.warmup);
 const CONNECTIONS = Number(options.connections);
 const USERS = Number(options.users);
 const TOKEN_USERS = Math.min(Number(options['token-users']), USERS);
-const PATH_IDS = ['verify', 'verify@warn', 'profile-list', 'profile-list@warn', 'profile-patch', 'profile-create', 'login', 'refresh'];
+const PATH_IDS = [
+  'verify',
+  'verify@warn',
+  'profile-list',
+  'profile-list@warn',
+  'profile-patch',
+  'profile-create',
+  'login',
+  'login@lockout',
+  'refresh',
+];
 const ONLY = options.only ? options.only.split(',').map((id) => id.trim()) : PATH_IDS;
 for (const id of ONLY) if (!PATH_IDS.includes(id)) throw new Error(`unknown path ${id}: one of ${PATH_IDS.join(', ')}`);
 const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
@@ -199,7 +210,8 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
         ...(secrets as unknown as Record<string, string>),
         ...setup.serverEnv,
         SENTINEL_RATE_LIMIT_MAX: '0',
-        SENTINEL_LOGIN_MAX_FAILURES: '0',
+        // Off for the target's row; login@lockout measures the default (a reservation and its release per login).
+        SENTINEL_LOGIN_MAX_FAILURES: id === 'login@lockout' ? String(loadConfig().loginMaxFailures || 10) : '0',
         SENTINEL_LOG_LEVEL: id.endsWith('@warn') ? 'warn' : 'info',
       };
       // The read paths are measured in their steady state: every token user seen once (see drive).
@@ -221,7 +233,7 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
       });
     if (wanted('profile-patch')) await sentinel('profile-patch', scenarios.profilePatch(seeded));
     if (wanted('profile-create')) await sentinel('profile-create', scenarios.profileCreate(seeded));
-    if (wanted('login'))
+    if (wanted('login', 'login@lockout'))
       await bracketed(
         async (duration) => {
           const result = await runJsonChild<{ perSecond: number; hashes: number; seconds: number; cpuMicros: number }>(
@@ -240,7 +252,10 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
             cpuMicrosPerRequest: { server: result.cpuMicros / result.hashes },
           };
         },
-        () => sentinel('login', scenarios.login(seeded, secrets.SENTINEL_API_KEY)),
+        async () => {
+          if (wanted('login')) await sentinel('login', scenarios.login(seeded, secrets.SENTINEL_API_KEY));
+          if (wanted('login@lockout')) await sentinel('login@lockout', scenarios.login(seeded, secrets.SENTINEL_API_KEY));
+        },
       );
     if (wanted('refresh')) await sentinel('refresh', scenarios.refresh(seeded));
     return measurements;

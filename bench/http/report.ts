@@ -71,6 +71,7 @@ export const PATHS: PathSpec[] = [
   { id: 'profile-patch', label: 'PATCH /user/profiles/:appid/:id' },
   { id: 'profile-create', label: 'POST /user/profiles/create' },
   { id: 'login', label: 'POST /auth/login', ceiling: 'argon2', target: 0.8 },
+  { id: 'login@lockout', label: '  same, lockout on (default)', ceiling: 'argon2' },
   { id: 'refresh', label: 'POST /auth/refresh (rotating)', perSecondTarget: 1000 },
 ];
 
