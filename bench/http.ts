@@ -83,6 +83,8 @@ for (const id of ONLY) if (!PATH_IDS.includes(id)) throw new Error(`unknown path
 const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
 const PROFILE_DIR = path.join(OUT_DIR, `profiles-${STAMP}`);
 const POOL_SIZE = loadConfig().databasePoolSize;
+/** login@lockout's cap: the caller's SENTINEL_LOGIN_MAX_FAILURES, or the shipped default where the caller turned it off. */
+const LOCKOUT_MAX_FAILURES = loadConfig().loginMaxFailures || loadConfig({}).loginMaxFailures;
 if (options.profile) fs.mkdirSync(PROFILE_DIR, { recursive: true });
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -211,7 +213,7 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
         ...setup.serverEnv,
         SENTINEL_RATE_LIMIT_MAX: '0',
         // Off for the target's row; login@lockout measures the default (a reservation and its release per login).
-        SENTINEL_LOGIN_MAX_FAILURES: id === 'login@lockout' ? String(loadConfig().loginMaxFailures || 10) : '0',
+        SENTINEL_LOGIN_MAX_FAILURES: id === 'login@lockout' ? String(LOCKOUT_MAX_FAILURES) : '0',
         SENTINEL_LOG_LEVEL: id.endsWith('@warn') ? 'warn' : 'info',
       };
       // The read paths are measured in their steady state: every token user seen once (see drive).
