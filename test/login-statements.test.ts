@@ -1,10 +1,15 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents } from '../src/db/schema.js';
+import { sha256Hex } from '../src/crypto/secrets.js';
+import { auditEvents, sessions as sessionRows, webhookDeliveries } from '../src/db/schema.js';
 import { SessionsRepository } from '../src/modules/accounts/sessions-repository.js';
 import { UsersRepository } from '../src/modules/accounts/users-repository.js';
 import { AuditLog } from '../src/modules/audit/audit-log.js';
+import type { TestApp, TestUser } from './helpers/app.js';
+import { registerApp } from './helpers/apps.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { codeAt, enrollTotp } from './helpers/totp.js';
+import { createWebhookTestApp, subscribe } from './helpers/webhooks.js';
 
 /*
  * A login's three statements run straight through the driver (Database.prepared), outside
@@ -110,5 +115,85 @@ describe('an audit event', () => {
       userAgent: 'agent',
       detail: event.detail,
     });
+  });
+});
+
+/*
+ * With a webhook subscribed to session.created, a login writes its session, its event and the
+ * outbox row in one Drizzle transaction instead of the one statement above: the event it
+ * records must be the same, field for field.
+ */
+describe('a login a webhook hears of', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // Behind a proxy on loopback, so the forwarded address is the one recorded.
+    t = await createWebhookTestApp({}, { trustProxy: ['loopback'] });
+  });
+  afterAll(() => t.close());
+
+  it('records the same login.succeeded event in its transaction as the one-statement login, with a password or a TOTP code', async () => {
+    const { db } = t.database;
+    const operator = (await t.login(await t.createOperator())).token;
+    const app = await registerApp(t, operator);
+    const headers = { 'x-forwarded-for': '192.0.2.1', 'user-agent': 'test agent' };
+    const [plain, heard, plainTotp, heardTotp] = [
+      await t.registerUser(),
+      await t.registerUser(),
+      await t.registerUser(),
+      await t.registerUser(),
+    ];
+    const secrets = new Map<TestUser, string>([
+      [plainTotp, (await enrollTotp(t, plainTotp)).secret],
+      [heardTotp, (await enrollTotp(t, heardTotp)).secret],
+    ]);
+
+    /** Logs `user` in through the app (answering the TOTP challenge if it has one); answers its session's id and its one event, ids aside. */
+    const logIn = async (user: TestUser) => {
+      let response = await t.call('POST', '/auth/login', {
+        apiKey: app.apiKey,
+        headers,
+        body: { email: user.email, password: user.password },
+      });
+      const secret = secrets.get(user);
+      if (secret) {
+        const body = { otp_token: response.body.otp_token, code: codeAt(secret, t.clock()) };
+        response = await t.call('POST', '/auth/verify-otp', { apiKey: app.apiKey, headers, body });
+      }
+      expect(response.status).toBe(200);
+      const [session] = await db
+        .select()
+        .from(sessionRows)
+        .where(eq(sessionRows.refreshTokenHash, sha256Hex(response.body.refresh_token)));
+      const events = await db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.targetUserId, user.id), sql`${auditEvents.detail}->>'session_id' = ${session!.id}`));
+      expect(events).toHaveLength(1);
+      const { id: _id, occurredAt: _at, actorUserId, targetUserId, detail, ...event } = events[0]!;
+      expect([actorUserId, targetUserId, (detail as { session_id: unknown }).session_id]).toEqual([user.id, user.id, session!.id]);
+      return { sessionId: session!.id, event: { ...event, detail: { ...(detail as object), session_id: 'its session' } } };
+    };
+
+    expect(t.services.webhooks.outbox.mayReceive('session.created')).toBe(false);
+    const [byStatement, byStatementTotp] = [await logIn(plain), await logIn(plainTotp)];
+    await subscribe(t, operator, { url: 'http://127.0.0.1:9/', events: ['session.created'] });
+    expect(t.services.webhooks.outbox.mayReceive('session.created')).toBe(true);
+    const [inTransaction, inTransactionTotp] = [await logIn(heard), await logIn(heardTotp)];
+
+    const expected = { action: 'login.succeeded', appId: app.id, ip: '192.0.2.1', userAgent: 'test agent' };
+    expect(byStatement.event).toEqual({ ...expected, detail: { session_id: 'its session' } });
+    expect(byStatementTotp.event).toEqual({ ...expected, detail: { second_factor: 'totp', session_id: 'its session' } });
+    expect(inTransaction.event).toEqual(byStatement.event);
+    expect(inTransactionTotp.event).toEqual(byStatementTotp.event);
+    // The webhook's logins took the transaction: each stored exactly one session.created.
+    const outbox = await db
+      .select({ payload: webhookDeliveries.payload })
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.eventType, 'session.created'))
+      .orderBy(webhookDeliveries.id);
+    expect(outbox.map(({ payload }) => JSON.parse(payload).data.session_id)).toEqual([
+      inTransaction.sessionId,
+      inTransactionTotp.sessionId,
+    ]);
   });
 });
