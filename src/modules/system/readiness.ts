@@ -76,15 +76,17 @@ export class Readiness {
 }
 
 /**
- * Gives the app its readiness registry. While draining, every answer carries
- * `Connection: close`, so keep-alive clients reconnect, to another process.
+ * Gives the app its readiness registry. While draining, every request that arrives carries
+ * `Connection: close` on its answer, so keep-alive clients reconnect, to another process.
  */
 export function installReadiness(app: FastifyInstance): Readiness {
   const readiness = new Readiness((name, error) => app.log.warn({ err: error }, `readiness check ${name} failed`));
   app.decorate('readiness', readiness);
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  // onRequest, not onSend: an app-wide onSend hook adds a hook stage to every answer of every
+  // route (most have none of their own), for a flag that is false until shutdown.
+  app.addHook('onRequest', (_request, reply, done) => {
     if (readiness.draining) reply.header('connection', 'close');
-    done(null, payload);
+    done();
   });
   return readiness;
 }
