@@ -29,7 +29,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { formatSummary, summarize, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
+import { formatSummary, summarize, type CpuProfile } from './cpu-profile.js';
 import { openEngine, passedThrough } from './http/engines.js';
 import { cpuMicrosOf, DatabaseCpu, NODE_FLAGS, ROOT, runJsonChild, startCeiling, startSentinel, type Child } from './http/processes.js';
 import { formatComparison, formatResults, type Engine, type Machine, type Measurement, type RunResults } from './http/report.js';
@@ -89,51 +89,34 @@ if (options.profile) fs.mkdirSync(PROFILE_DIR, { recursive: true });
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** How many slices each path and its ceiling take turns in: DURATION / SLICES seconds each. */
-const SLICES = 5;
-
-/** What a measured run gives, before it is named. */
-type Run = Omit<Measurement, 'id' | 'engine'>;
-
-/** One side of a comparison (a path's server, or its ceiling), warmed up and ready for measured slices. */
-interface Side {
-  slice(duration: number): Promise<Run>;
-  /** Stops its process; with --profile, hands back where its main thread went. */
-  close(): Promise<ProfileSummary | undefined>;
-}
-
 /**
- * Warms a child up: with `cover`, first that many requests, so a read path that rotates
- * through the token users has seen each of them once, however slow the machine: otherwise a
- * loaded machine's short warm-up leaves first-time token checks (a signature check and two row
- * reads each) in the measured run, which a server in service pays once per token.
+ * Warm-up, then the measured run, with the CPU each process spent during it (and its profile,
+ * with --profile). With `cover`, the warm-up first sends that many requests, so a read path
+ * that rotates through the token users has seen each of them once, however slow the machine:
+ * otherwise a loaded machine's short warm-up leaves first-time token checks (a signature check
+ * and two row reads each) in the measured run, which a server in service pays once per token.
  */
-async function warm(child: Child, requests: scenarios.RequestList, cover: number) {
+async function drive(child: Child, requests: scenarios.RequestList, databaseCpu?: DatabaseCpu, cover = 0, duration = DURATION) {
   const settings = { url: child.url, connections: CONNECTIONS, timeout: 10 };
   if (cover > 0) await autocannon({ ...settings, amount: cover, requests: requests() });
-  if (WARMUP > 0) await settle((await autocannon({ ...settings, duration: WARMUP, requests: requests() }))['2xx'] / WARMUP);
-}
-
-/**
- * The server still owes answers to the last requests of a run (a login queues for argon2):
- * let it finish them, or the next run (its own, or the other side's) would start behind them.
- */
-async function settle(perSecond: number) {
-  await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, Math.max(500, (1500 * CONNECTIONS) / Math.max(perSecond, 0.5)))));
-}
-
-/** One measured run of a warm child, with the CPU each process spent during it. */
-async function slice(child: Child, requests: scenarios.RequestList, databaseCpu: DatabaseCpu | undefined, duration: number): Promise<Run> {
+  if (WARMUP > 0) {
+    const warm = await autocannon({ ...settings, duration: WARMUP, requests: requests() });
+    // The server still owes answers to the warm-up's last requests (a login queues for argon2):
+    // let it finish them, or the measured run would start behind their backlog.
+    const rate = warm['2xx'] / warm.duration;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, Math.max(500, (1500 * CONNECTIONS) / Math.max(rate, 0.5)))));
+  }
+  if (options.profile) child.startProfile();
   const server0 = cpuMicrosOf(child.pid);
   const database0 = await databaseCpu?.snapshot();
   const loadGenerator0 = process.cpuUsage();
-  const result = await autocannon({ url: child.url, connections: CONNECTIONS, timeout: 10, duration, requests: requests() });
+  const result = await autocannon({ ...settings, duration, requests: requests() });
   const loadGenerator = process.cpuUsage(loadGenerator0);
   const server1 = cpuMicrosOf(child.pid);
   const database1 = await databaseCpu?.snapshot();
+  if (options.profile) await child.stopProfile();
   const ok = result['2xx'];
   const per = (micros: number | undefined) => (micros === undefined || ok === 0 ? undefined : micros / ok);
-  await settle(ok / result.duration);
   return {
     perSecond: ok / result.duration,
     p50Ms: result.latency.p50,
@@ -149,28 +132,6 @@ async function slice(child: Child, requests: scenarios.RequestList, databaseCpu:
       loadGenerator: per(loadGenerator.user + loadGenerator.system),
     },
   };
-}
-
-/**
- * A path and its ceiling take turns, SLICES slices each (ceiling, path, path, ceiling, ...):
- * this machine's speed moves by a third within a minute, and two rates measured apart,
- * even with the ceiling split around its paths, moved a ratio by a tenth or more between runs.
- */
-async function interleaved(path: Side, ceiling: Side): Promise<[Run, Run]> {
-  const duration = DURATION / SLICES;
-  const paths: Run[] = [];
-  const ceilings: Run[] = [];
-  for (let i = 0; i < SLICES; i += 1) {
-    const turn = async (side: Side, runs: Run[]) => runs.push(await side.slice(duration));
-    if (i % 2 === 0) {
-      await turn(ceiling, ceilings);
-      await turn(path, paths);
-    } else {
-      await turn(path, paths);
-      await turn(ceiling, ceilings);
-    }
-  }
-  return [combined(paths), combined(ceilings)];
 }
 
 function describe(m: Measurement): string {
@@ -196,41 +157,55 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
       // PGlite: one process at a time on a data directory; the server opens it next.
       await database.close();
     }
-    await setup.seeded();
 
     const record = (measurement: Measurement) => {
       measurements.push(measurement);
       log(describe(measurement));
-      if (measurement.profile) log(`${engine} ${measurement.id}: profile\n${formatSummary(measurement.profile)}`);
     };
-    /** A child (a server or an HTTP ceiling), warmed up; with --profile, its main thread is sampled over its measured slices. */
-    const httpSide = async (
+    /** With --profile, the child's main thread is profiled during the measured run; the summary joins the measurement. */
+    const measure = async (
       id: string,
       start: (profileFile?: string) => Promise<Child>,
       requests: scenarios.RequestList,
-      { databaseCpu, cover = 0 }: { databaseCpu?: DatabaseCpu | undefined; cover?: number } = {},
-    ): Promise<Side> => {
-      const file = options.profile ? path.join(PROFILE_DIR, `${engine}-${id.replace(/@/g, '-')}.cpuprofile`) : undefined;
+      { databaseCpu, cover = 0, duration = DURATION, profile = options.profile }: MeasureOptions = {},
+    ): Promise<Measurement> => {
+      const file = profile ? path.join(PROFILE_DIR, `${engine}-${id.replace('@', '-')}.cpuprofile`) : undefined;
       const child = await start(file);
+      let measured;
       try {
-        await warm(child, requests, cover);
-        if (file) child.startProfile();
-      } catch (error) {
+        measured = await drive(child, requests, databaseCpu, cover, duration);
+      } finally {
         await child.stop();
-        throw error;
       }
-      return {
-        slice: (duration) => slice(child, requests, databaseCpu, duration),
-        close: async () => {
-          try {
-            if (file) await child.stopProfile();
-          } finally {
-            await child.stop();
-          }
-          return file ? summarize(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, 25) : undefined;
-        },
-      };
+      const measurement: Measurement = { id, engine, ...measured };
+      if (file) {
+        measurement.profile = summarize(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, 25);
+        log(`${engine} ${id}: profile (${path.relative(ROOT, file)})\n${formatSummary(measurement.profile)}`);
+      }
+      return measurement;
     };
+    /**
+     * A ceiling in two halves of a path's duration, one right before the paths it bounds and
+     * one right after, recorded as one (all answers over all seconds): the machine's speed
+     * drifts (up to 2x within a day here), and a ceiling taken on one side of its paths only
+     * moved their ratios by a tenth between runs. `halves` keeps both rates, to show the drift.
+     */
+    const bracketed = async (half: (duration: number, first: boolean) => Promise<Measurement>, paths: () => Promise<void>) => {
+      const duration = DURATION / 2;
+      const first = await half(duration, true);
+      await paths();
+      record(combined(first, await half(duration, false)));
+    };
+    const ceiling = (id: string, args: string[], requests: scenarios.RequestList, paths: () => Promise<void>) =>
+      bracketed(
+        (duration, first) =>
+          measure(id, (file) => startCeiling(args, file), requests, {
+            databaseCpu: args[0] === 'pg' ? setup.databaseCpu : undefined,
+            duration,
+            profile: options.profile && first,
+          }),
+        paths,
+      );
     const sentinel = (id: string, requests: scenarios.RequestList) => {
       const env = {
         ...passedThrough(),
@@ -241,104 +216,84 @@ async function runEngine(engine: Engine, secrets: Secrets): Promise<Measurement[
         SENTINEL_LOGIN_MAX_FAILURES: id === 'login@lockout' ? String(LOCKOUT_MAX_FAILURES) : '0',
         SENTINEL_LOG_LEVEL: id.endsWith('@warn') ? 'warn' : 'info',
       };
-      // The read paths are measured in their steady state: every token user seen once (see warm).
+      // The read paths are measured in their steady state: every token user seen once (see drive).
       const cover = /^(verify|profile-list)/.test(id) ? TOKEN_USERS : 0;
-      return httpSide(id, (file) => startSentinel(env, file), requests, { databaseCpu: setup.databaseCpu, cover });
+      return measure(id, (file) => startSentinel(env, file), requests, { databaseCpu: setup.databaseCpu, cover }).then(record);
     };
-    /** A path with no ceiling: one measured run of the whole duration. */
-    const alone = async (id: string, requests: scenarios.RequestList) => {
-      const side = await sentinel(id, requests);
-      let run: Run | undefined;
-      try {
-        run = await side.slice(DURATION);
-      } finally {
-        const profile = await side.close();
-        if (run) record({ id, engine, ...run, profile });
-      }
-    };
-    /** A path and its ceiling, interleaved; the ceiling is recorded as `<ceiling>@<path>`. */
-    const beside = async (id: string, requests: scenarios.RequestList, ceilingId: string, openCeiling: () => Promise<Side>) => {
-      const ceiling = await openCeiling();
-      let runs: [Run, Run] | undefined;
-      let ceilingProfile: ProfileSummary | undefined;
-      try {
-        const side = await sentinel(id, requests);
-        try {
-          runs = await interleaved(side, ceiling);
-        } finally {
-          const profile = await side.close();
-          if (runs) record({ id, engine, ...runs[0], profile });
-        }
-      } finally {
-        ceilingProfile = await ceiling.close();
-      }
-      record({ id: `${ceilingId}@${id}`, engine, ...runs[1], profile: ceilingProfile });
-    };
-    const httpCeiling = (ceilingId: string, args: string[], requests: scenarios.RequestList, pathId: string) => () =>
-      httpSide(`${ceilingId}@${pathId}`, (file) => startCeiling(args, file), requests, {
-        databaseCpu: args[0] === 'pg' ? setup.databaseCpu : undefined,
-      });
-    const argon2Rate = async (): Promise<Side> => ({
-      slice: async (duration) => {
-        const result = await runJsonChild<{ perSecond: number; hashes: number; seconds: number; cpuMicros: number }>(
-          'bench/http/argon2-rate.ts',
-          ['--duration', String(duration), '--concurrency', String(CONNECTIONS)],
-        );
-        return {
-          perSecond: result.perSecond,
-          ok: result.hashes,
-          non2xx: 0,
-          errors: 0,
-          timeouts: 0,
-          seconds: result.seconds,
-          cpuMicrosPerRequest: { server: result.cpuMicros / result.hashes },
-        };
-      },
-      close: async () => undefined,
-    });
-    const wanted = (id: string) => ONLY.includes(id);
+    const wanted = (...ids: string[]) => ids.some((id) => ONLY.includes(id));
 
-    for (const id of ['verify', 'verify@warn'].filter(wanted))
-      await beside(id, scenarios.verify(seeded), 'bare', httpCeiling('bare', ['bare'], scenarios.bare(seeded), id));
-    for (const id of ['profile-list', 'profile-list@warn'].filter(wanted))
-      await beside(
-        id,
-        scenarios.profileList(seeded),
-        'direct-query',
-        httpCeiling('direct-query', setup.ceilingArgs, scenarios.directQuery(seeded), id),
+    // Each ceiling right before the paths it bounds, so the machine's load drifts least between them.
+    if (wanted('verify', 'verify@warn'))
+      await ceiling('bare', ['bare'], scenarios.bare(seeded), async () => {
+        if (wanted('verify')) await sentinel('verify', scenarios.verify(seeded));
+        if (wanted('verify@warn')) await sentinel('verify@warn', scenarios.verify(seeded));
+      });
+    if (wanted('profile-list', 'profile-list@warn'))
+      await ceiling('direct-query', setup.ceilingArgs, scenarios.directQuery(seeded), async () => {
+        if (wanted('profile-list')) await sentinel('profile-list', scenarios.profileList(seeded));
+        if (wanted('profile-list@warn')) await sentinel('profile-list@warn', scenarios.profileList(seeded));
+      });
+    if (wanted('profile-patch')) await sentinel('profile-patch', scenarios.profilePatch(seeded));
+    if (wanted('profile-create')) await sentinel('profile-create', scenarios.profileCreate(seeded));
+    if (wanted('login', 'login@lockout'))
+      await bracketed(
+        async (duration) => {
+          const result = await runJsonChild<{ perSecond: number; hashes: number; seconds: number; cpuMicros: number }>(
+            'bench/http/argon2-rate.ts',
+            ['--duration', String(duration), '--concurrency', String(CONNECTIONS)],
+          );
+          return {
+            id: 'argon2',
+            engine,
+            perSecond: result.perSecond,
+            ok: result.hashes,
+            non2xx: 0,
+            errors: 0,
+            timeouts: 0,
+            seconds: result.seconds,
+            cpuMicrosPerRequest: { server: result.cpuMicros / result.hashes },
+          };
+        },
+        async () => {
+          if (wanted('login')) await sentinel('login', scenarios.login(seeded, secrets.SENTINEL_API_KEY));
+          if (wanted('login@lockout')) await sentinel('login@lockout', scenarios.login(seeded, secrets.SENTINEL_API_KEY));
+        },
       );
-    if (wanted('profile-patch')) await alone('profile-patch', scenarios.profilePatch(seeded));
-    if (wanted('profile-create')) await alone('profile-create', scenarios.profileCreate(seeded));
-    for (const id of ['login', 'login@lockout'].filter(wanted))
-      await beside(id, scenarios.login(seeded, secrets.SENTINEL_API_KEY), 'argon2', argon2Rate);
-    if (wanted('refresh')) await alone('refresh', scenarios.refresh(seeded));
+    if (wanted('refresh')) await sentinel('refresh', scenarios.refresh(seeded));
     return measurements;
   } finally {
     await setup.cleanup();
   }
 }
 
-/** Slices of one side as one run: rates over the total, CPU weighted by answers, the worst slice's latencies, each slice's rate. */
-function combined(runs: Run[]): Run {
-  const ok = runs.reduce((sum, run) => sum + run.ok, 0);
-  const total = (key: 'non2xx' | 'errors' | 'timeouts' | 'seconds') => runs.reduce((sum, run) => sum + run[key], 0);
-  const cpu = (key: keyof Run['cpuMicrosPerRequest']) => {
-    if (ok === 0 || runs.some((run) => run.cpuMicrosPerRequest[key] === undefined)) return undefined;
-    return runs.reduce((sum, run) => sum + run.cpuMicrosPerRequest[key]! * run.ok, 0) / ok;
+interface MeasureOptions {
+  databaseCpu?: DatabaseCpu | undefined;
+  cover?: number;
+  duration?: number;
+  profile?: boolean;
+}
+
+/** Two halves of one ceiling as one measurement: rates over the total, CPU weighted by answers, the worse latency. */
+function combined(first: Measurement, second: Measurement): Measurement {
+  const ok = first.ok + second.ok;
+  const seconds = first.seconds + second.seconds;
+  const cpu = (key: keyof Measurement['cpuMicrosPerRequest']) => {
+    const [a, b] = [first.cpuMicrosPerRequest[key], second.cpuMicrosPerRequest[key]];
+    return a === undefined || b === undefined || ok === 0 ? undefined : (a * first.ok + b * second.ok) / ok;
   };
-  const worst = (key: 'p50Ms' | 'p99Ms') =>
-    runs.some((run) => run[key] === undefined) ? undefined : Math.max(...runs.map((run) => run[key]!));
+  const worse = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.max(a, b));
   return {
-    perSecond: ok / total('seconds'),
-    p50Ms: worst('p50Ms'),
-    p99Ms: worst('p99Ms'),
+    ...first,
+    perSecond: ok / seconds,
+    p50Ms: worse(first.p50Ms, second.p50Ms),
+    p99Ms: worse(first.p99Ms, second.p99Ms),
     ok,
-    non2xx: total('non2xx'),
-    errors: total('errors'),
-    timeouts: total('timeouts'),
-    seconds: total('seconds'),
+    non2xx: first.non2xx + second.non2xx,
+    errors: first.errors + second.errors,
+    timeouts: first.timeouts + second.timeouts,
+    seconds,
     cpuMicrosPerRequest: { server: cpu('server'), database: cpu('database'), loadGenerator: cpu('loadGenerator') },
-    slices: runs.map((run) => run.perSecond),
+    halves: [first.perSecond, second.perSecond],
   };
 }
 

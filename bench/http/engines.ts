@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Database } from '../../src/db/client.js';
@@ -19,8 +19,6 @@ export interface EngineSetup {
   /** DATABASE_URL or SENTINEL_DATA_DIR for the server. */
   serverEnv: Record<string, string>;
   ceilingArgs: string[];
-  /** Once the data is seeded and the database closed: readies the ceiling's copy where it needs one. */
-  seeded(): Promise<void>;
   databaseCpu: DatabaseCpu | undefined;
   cleanup(): Promise<void>;
 }
@@ -35,7 +33,6 @@ export async function openEngine(engine: Engine, adminUrl: string, poolSize: num
       setup: {
         serverEnv: { DATABASE_URL: scratch.url },
         ceilingArgs: ['pg', '--url', scratch.url, '--pool-size', String(poolSize)],
-        seeded: async () => {},
         databaseCpu,
         cleanup: async () => {
           await databaseCpu.close();
@@ -47,15 +44,11 @@ export async function openEngine(engine: Engine, adminUrl: string, poolSize: num
   // On disk, as `sentinel serve` keeps it: the data directory's pglite/ folder.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sentinel-bench-http-'));
   const database = await openDatabase({ pgliteDir: path.join(dir, 'pglite') });
-  // The ceiling runs beside the server, and a PGlite data directory takes one process at a
-  // time: it reads a copy of the seeded data.
-  const ceilingDir = path.join(dir, 'ceiling-pglite');
   return {
     database,
     setup: {
       serverEnv: { SENTINEL_DATA_DIR: dir },
-      ceilingArgs: ['pglite', '--dir', ceilingDir],
-      seeded: () => cp(path.join(dir, 'pglite'), ceilingDir, { recursive: true }),
+      ceilingArgs: ['pglite', '--dir', path.join(dir, 'pglite')],
       databaseCpu: undefined,
       cleanup: () => rm(dir, { recursive: true, force: true }),
     },

@@ -17,14 +17,8 @@ export interface Measurement {
   seconds: number;
   /** CPU per successful request, in microseconds, by process (all threads). */
   cpuMicrosPerRequest: { server?: number; database?: number; loadGenerator?: number };
-  /**
-   * Runs before the evening of 2026-12-01: a ceiling's rate in the half measured before its
-   * paths and in the half after. Since then each path has a ceiling of its own (`bare@verify`),
-   * measured in turns with it, and both record `slices`.
-   */
+  /** A ceiling: its rate in the half measured before its paths and in the half after (runs before 2026-12-01 have none). */
   halves?: [number, number];
-  /** The rate of each measured slice, in order (a path and its ceiling took turns). */
-  slices?: number[];
   /** With --profile: where the server's main thread spent its time during the run. */
   profile?: ProfileSummary;
 }
@@ -100,30 +94,11 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** The path's own ceiling (`bare@verify`), or, in runs before ceilings were per path, the shared one (`bare`). */
-function ceilingOf(results: RunResults, engine: Engine, spec: PathSpec): Measurement | undefined {
-  if (!spec.ceiling) return undefined;
-  const find = (id: string) => results.measurements.find((m) => m.engine === engine && m.id === id);
-  return find(`${spec.ceiling}@${spec.id}`) ?? find(spec.ceiling);
-}
-
 function ratioOf(results: RunResults, engine: Engine, spec: PathSpec): number | undefined {
-  const path = results.measurements.find((m) => m.engine === engine && m.id === spec.id);
-  const ceiling = ceilingOf(results, engine, spec);
+  const find = (id: string) => results.measurements.find((m) => m.engine === engine && m.id === id);
+  const path = find(spec.id);
+  const ceiling = spec.ceiling ? find(spec.ceiling) : undefined;
   return path && ceiling ? path.perSecond / ceiling.perSecond : undefined;
-}
-
-/** The ratio of each pair of slices a path and its ceiling took turns in, lowest and highest. */
-function sliceRatios(path: Measurement, ceiling: Measurement | undefined): string {
-  if (!path.slices || !ceiling?.slices || path.slices.length !== ceiling.slices.length) return '';
-  const ratios = path.slices.map((rate, i) => rate / ceiling.slices![i]!);
-  return ` (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`;
-}
-
-function ceilingRate(ceiling: Measurement): string {
-  if (ceiling.slices)
-    return `${perSecond(ceiling.perSecond)} (${perSecond(Math.min(...ceiling.slices))}-${perSecond(Math.max(...ceiling.slices))})`;
-  return `${perSecond(ceiling.perSecond)}${ceiling.halves ? ` (${ceiling.halves.map(perSecond).join(' / ')})` : ''}`;
 }
 
 function verdict(engine: Engine, spec: PathSpec, measured: Measurement, ratio: number | undefined): string {
@@ -144,13 +119,13 @@ export function formatResults(results: RunResults): string {
   ];
   for (const engine of options.engines) {
     const rows: string[][] = [
-      ['path', 'req/s', 'per core', 'p50', 'p99', 'non-2xx', 'ceiling', 'ceiling/s (slices)', 'ratio (slice pairs)', 'target (PostgreSQL)'],
+      ['path', 'req/s', 'per core', 'p50', 'p99', 'non-2xx', 'ceiling', 'ceiling/s (before / after)', 'ratio', 'target (PostgreSQL)'],
     ];
     const cpuRows: string[][] = [['path', 'server', 'database', 'load generator']];
     for (const spec of PATHS) {
       const measured = results.measurements.find((m) => m.engine === engine && m.id === spec.id);
       if (!measured) continue;
-      const ceiling = ceilingOf(results, engine, spec);
+      const ceiling = spec.ceiling ? results.measurements.find((m) => m.engine === engine && m.id === spec.ceiling) : undefined;
       const ratio = ratioOf(results, engine, spec);
       rows.push([
         spec.label,
@@ -160,18 +135,15 @@ export function formatResults(results: RunResults): string {
         ms(measured.p99Ms),
         int(measured.non2xx + measured.errors + measured.timeouts),
         spec.ceiling ? CEILINGS[spec.ceiling]!.label(engine) : '',
-        ceiling ? ceilingRate(ceiling) : '',
-        ratio === undefined ? '' : `${ratio.toFixed(3)}${sliceRatios(measured, ceiling)}`,
+        ceiling ? `${perSecond(ceiling.perSecond)}${ceiling.halves ? ` (${ceiling.halves.map(perSecond).join(' / ')})` : ''}` : '',
+        ratio === undefined ? '' : ratio.toFixed(3),
         verdict(engine, spec, measured, ratio),
       ]);
       cpuRows.push([spec.label, ...cpuCells(measured)]);
     }
-    for (const ceiling of results.measurements.filter((m) => m.engine === engine && ceilingKind(m.id))) {
-      const [, beside] = ceiling.id.split('@');
-      cpuRows.push([
-        `ceiling: ${CEILINGS[ceilingKind(ceiling.id)!]!.label(engine)}${beside ? `, beside ${beside}` : ''}`,
-        ...cpuCells(ceiling),
-      ]);
+    for (const id of Object.keys(CEILINGS)) {
+      const ceiling = results.measurements.find((m) => m.engine === engine && m.id === id);
+      if (ceiling) cpuRows.push([`ceiling: ${CEILINGS[id]!.label(engine)}`, ...cpuCells(ceiling)]);
     }
     if (rows.length === 1) continue;
     out.push('', `${ENGINE_NAMES[engine]}${engine === 'postgres' && machine.postgres ? ` ${machine.postgres}` : ''}`, table(rows));
@@ -180,15 +152,9 @@ export function formatResults(results: RunResults): string {
   return out.join('\n');
 }
 
-/** `bare` for `bare` and `bare@verify`; undefined for a path. */
-function ceilingKind(id: string): string | undefined {
-  const kind = id.split('@')[0]!;
-  return kind in CEILINGS ? kind : undefined;
-}
-
 function cpuCells(measured: Measurement): string[] {
   const { server, database, loadGenerator } = measured.cpuMicrosPerRequest;
-  const embedded = measured.engine === 'pglite' && ceilingKind(measured.id) !== 'bare' && ceilingKind(measured.id) !== 'argon2';
+  const embedded = measured.engine === 'pglite' && measured.id !== 'bare' && measured.id !== 'argon2';
   return [int(server), database === undefined ? (embedded ? 'in server' : '-') : int(database), int(loadGenerator)];
 }
 
@@ -197,10 +163,16 @@ export function formatComparison(before: RunResults, after: RunResults): string 
   const out = [`before: ${before.startedAt} (${before.command})`, `after:  ${after.startedAt} (${after.command})`];
   for (const engine of ['postgres', 'pglite'] as Engine[]) {
     const rows: string[][] = [['path', 'before req/s', 'after req/s', 'change', 'before ratio', 'after ratio', 'before p99', 'after p99']];
-    const row = (label: string, old: Measurement | undefined, now: Measurement | undefined, ratio: (results: RunResults) => string) => {
-      if (!old && !now) return;
+    const ids = [...PATHS.map((spec) => spec.id), ...Object.keys(CEILINGS)];
+    for (const id of ids) {
+      const old = before.measurements.find((m) => m.engine === engine && m.id === id);
+      const now = after.measurements.find((m) => m.engine === engine && m.id === id);
+      if (!old && !now) continue;
+      const spec = PATHS.find((candidate) => candidate.id === id);
+      const label = spec?.label ?? `ceiling: ${CEILINGS[id]!.label(engine)}`;
       const change =
         old && now ? `${now.perSecond >= old.perSecond ? '+' : ''}${((now.perSecond / old.perSecond - 1) * 100).toFixed(0)}%` : '';
+      const ratio = (results: RunResults) => (spec ? ratioOf(results, engine, spec)?.toFixed(3) : undefined) ?? '';
       rows.push([
         label,
         old ? perSecond(old.perSecond) : '',
@@ -211,17 +183,6 @@ export function formatComparison(before: RunResults, after: RunResults): string 
         ms(old?.p99Ms),
         ms(now?.p99Ms),
       ]);
-    };
-    for (const spec of PATHS) {
-      const find = (results: RunResults) => results.measurements.find((m) => m.engine === engine && m.id === spec.id);
-      row(spec.label, find(before), find(after), (results) => ratioOf(results, engine, spec)?.toFixed(3) ?? '');
-      if (spec.ceiling)
-        row(
-          `  its ceiling: ${CEILINGS[spec.ceiling]!.label(engine)}`,
-          ceilingOf(before, engine, spec),
-          ceilingOf(after, engine, spec),
-          () => '',
-        );
     }
     if (rows.length > 1) out.push('', ENGINE_NAMES[engine], table(rows));
   }
